@@ -1,0 +1,139 @@
+using System.Text.Json;
+using Contrail.Auth;
+using Contrail.Bus;
+using Contrail.Events;
+using Contrail.Json;
+using Contrail.Queues;
+using Contrail.Storage;
+using Contrail.Storage.Sqlite;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Contrail.Hosting;
+
+/// <summary>Registers and maps the runtime: store, bus, queues, ingest, keys, health, problem details.</summary>
+public static class ContrailRuntimeExtensions
+{
+    public static IServiceCollection AddContrailRuntime(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<ContrailOptions>(configuration);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(OpenStore);
+        services.AddSingleton(new Declarations());
+        services.AddSingleton<EventBus>();
+        services.AddSingleton(QueueTargets.Kind);
+        services.AddSingleton<QueueRegistry>();
+        services.AddSingleton<EventIngest>();
+        services.AddSingleton(NativeEventFormat.Format);
+        services.AddSingleton<ApiKeys>();
+        services.AddOptions<QueueConsumerOptions>().Bind(configuration.GetSection("Queues"));
+
+        // Order matters: start-up declarations run before consumers start; consumers stop before the store closes.
+        services.AddHostedService<RuntimeStartup>();
+        services.AddHostedService<QueueConsumerService>();
+        services.AddHostedService<RetentionSweeper>();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(Scopes.Ingest, p => p.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, Scopes.Ingest))
+            .AddPolicy(Scopes.Read, p => p.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, Scopes.Read))
+            .AddPolicy(Scopes.Admin, p => p.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, Scopes.Admin));
+
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = ContrailJson.Options.PropertyNamingPolicy;
+            o.SerializerOptions.DictionaryKeyPolicy = null;
+            foreach (var converter in ContrailJson.Options.Converters) o.SerializerOptions.Converters.Add(converter);
+        });
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+        services.AddOpenApi();
+        return services;
+    }
+
+    /// <summary>Declares a queue the application needs (created at start-up when missing).</summary>
+    public static IServiceCollection AddQueue(this IServiceCollection services, string name, QueueAttributes? attributes = null)
+    {
+        DeclarationsOf(services).Queues.Add((name, attributes ?? new QueueAttributes()));
+        return services;
+    }
+
+    /// <summary>Declares a rule the application routes with (written at start-up).</summary>
+    public static IServiceCollection AddRule(this IServiceCollection services, Rule rule)
+    {
+        DeclarationsOf(services).Rules.Add(rule);
+        return services;
+    }
+
+    /// <summary>Binds a handler to a queue.</summary>
+    public static IServiceCollection AddQueueConsumer(this IServiceCollection services, Func<IServiceProvider, QueueConsumerRegistration> registration) =>
+        services.AddSingleton(registration);
+
+    private static Declarations DeclarationsOf(IServiceCollection services) =>
+        (Declarations)services.First(d => d.ServiceType == typeof(Declarations)).ImplementationInstance!;
+
+    private static Store OpenStore(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<ContrailOptions>>().Value;
+        var time = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Contrail.Storage");
+        return options.Storage.Provider switch
+        {
+            "sqlite" => SqliteStore.Open(new SqliteStoreOptions { DataDirectory = options.DataDir, Synchronous = options.Storage.Synchronous }, time, logger),
+            var other => throw new InvalidOperationException($"Storage:Provider '{other}' is not supported; use sqlite"),
+        };
+    }
+
+    public static WebApplication MapContrailRuntime(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealth }).AllowAnonymous();
+        app.MapOpenApi().RequireAuthorization(Scopes.Read);
+        app.MapEvents();
+        app.MapQueues();
+        return app;
+    }
+
+    private static Task WriteHealth(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["status"] = report.Status.ToString().ToLowerInvariant(),
+            ["checks"] = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString().ToLowerInvariant()),
+        }));
+    }
+}
+
+/// <summary>Ready when the store answers a read and the writer commits within two seconds.</summary>
+internal sealed class StoreHealthCheck(Store store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            store.Read(r => r.NowMs);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            await store.WriteAsync(_ => 0, ct: timeout.Token);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex)
+        {
+            return HealthCheckResult.Unhealthy("store not ready", ex);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using Contrail.Bus;
+using Contrail.Queues;
+
+namespace Contrail.Hosting;
+
+/// <summary>
+/// What applications declare at start-up: the queues they need and the rules they route with. Declared
+/// queues are created when missing (an operator's later changes to their attributes are kept); declared
+/// rules are written as the application defines them and show in <c>/rules</c> with origin "application".
+/// </summary>
+public sealed class Declarations
+{
+    public List<(string Name, QueueAttributes Attributes)> Queues { get; } = [];
+
+    public List<Rule> Rules { get; } = [];
+}

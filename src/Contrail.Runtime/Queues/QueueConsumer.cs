@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Contrail.Observability;
+using Contrail.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Contrail.Queues;
+
+/// <summary>Handles a message outside the store (may call the outside world); the message is acked after it returns.</summary>
+public delegate ValueTask MessageHandler(QueueMessage message, CancellationToken ct);
+
+/// <summary>Handles a message inside a write transaction that also acks it: the effect and the ack commit together, once.</summary>
+public delegate void TransactionalMessageHandler(StoreWriter writer, QueueMessage message);
+
+/// <summary>A handler bound to a queue with its concurrency. Exactly one of the two handlers is set.</summary>
+public sealed record QueueConsumerRegistration(string Queue, MessageHandler? Handler, TransactionalMessageHandler? TransactionalHandler)
+{
+    public int Concurrency { get; init; } = 8;
+    public int BatchSize { get; init; } = 32;
+}
+
+/// <summary>Thrown by a handler for a message that can never succeed: it moves to the dead-letter queue at once, with the reason.</summary>
+public sealed class DeadLetterException(string reason) : Exception(reason);
+
+/// <summary>
+/// Receives from one queue and runs its handler with bounded concurrency. Receives are batched; acks
+/// and retries of finished messages accumulate and are written together (one transaction for whatever
+/// finished meanwhile), River's batch completer. On shutdown it stops receiving, lets running handlers
+/// finish within the grace period, releases what did not finish, and flushes the last completions.
+/// </summary>
+internal sealed class QueueConsumer
+{
+    private readonly QueueConsumerRegistration _registration;
+    private readonly Store _store;
+    private readonly QueueRegistry _queues;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _pollInterval;
+    private readonly Channel<Completion> _completions = Channel.CreateUnbounded<Completion>(new UnboundedChannelOptions { SingleReader = true });
+
+    public QueueConsumer(QueueConsumerRegistration registration, Store store, QueueRegistry queues, ILogger logger, TimeSpan pollInterval)
+    {
+        _registration = registration;
+        _store = store;
+        _queues = queues;
+        _logger = logger;
+        _pollInterval = pollInterval;
+    }
+
+    public async Task RunAsync(CancellationToken stopping, CancellationToken abortHandlers)
+    {
+        var completer = Task.Run(CompleteLoopAsync, CancellationToken.None);
+        var slots = new SemaphoreSlim(_registration.Concurrency, _registration.Concurrency);
+        var running = new HashSet<Task>();
+        var signal = StoreSignals.Queue(_registration.Queue);
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                await slots.WaitAsync(stopping).ConfigureAwait(false);
+                var free = 1;
+                while (free < _registration.BatchSize && slots.Wait(0)) free++;
+
+                List<QueueMessage> messages;
+                try
+                {
+                    var attributes = _queues.Get(_registration.Queue);
+                    messages = await _store.WriteAsync(w => w.MessageReceiveMany(_registration.Queue, attributes, free), ct: stopping).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    slots.Release(free);
+                    _logger.LogError(ex, "Receiving from queue {Queue} failed; retrying", _registration.Queue);
+                    await Task.Delay(_pollInterval, stopping).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (messages.Count < free) slots.Release(free - messages.Count);
+                if (messages.Count == 0)
+                {
+                    await _store.Signals.WaitAsync(signal, _pollInterval, stopping).ConfigureAwait(false);
+                    continue;
+                }
+                foreach (var message in messages)
+                {
+                    var task = HandleAsync(message, abortHandlers);
+                    lock (running) running.Add(task);
+                    _ = task.ContinueWith(t =>
+                    {
+                        lock (running) running.Remove(t);
+                        slots.Release();
+                    }, TaskScheduler.Default);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+
+        Task[] remaining;
+        lock (running) remaining = [.. running];
+        await Task.WhenAll(remaining).ConfigureAwait(false);
+        _completions.Writer.TryComplete();
+        await completer.ConfigureAwait(false);
+    }
+
+    private async Task HandleAsync(QueueMessage message, CancellationToken abort)
+    {
+        await Task.Yield();
+        using var activity = ContrailTelemetry.StartConsumer("queue.handle " + message.Queue, message.Header("traceparent"));
+        using var scope = _logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["queue"] = message.Queue, ["message_id"] = message.Id, ["event_id"] = message.EventId,
+        });
+        try
+        {
+            if (_registration.TransactionalHandler is { } transactional)
+            {
+                var handled = await _store.WriteAsync(w =>
+                {
+                    // A stale receipt means the message was received again meanwhile: leave it to that receiver.
+                    if (!w.MessageDelete(message.Id, message.ReceiveCount)) return false;
+                    transactional(w, message);
+                    return true;
+                }, ct: CancellationToken.None).ConfigureAwait(false);
+                if (!handled) _logger.LogWarning("Message {MessageId} was received again before it was handled; skipped", message.Id);
+                return;
+            }
+            await _registration.Handler!(message, abort).ConfigureAwait(false);
+            _completions.Writer.TryWrite(new Completion(message, null, false));
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            _completions.Writer.TryWrite(new Completion(message, null, Release: true));
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            _logger.LogWarning(ex, "Handling message {MessageId} from {Queue} failed (receive {ReceiveCount})", message.Id, message.Queue, message.ReceiveCount);
+            _completions.Writer.TryWrite(new Completion(message, ex, false));
+        }
+    }
+
+    private async Task CompleteLoopAsync()
+    {
+        var batch = new List<Completion>(256);
+        var reader = _completions.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < 1024 && reader.TryRead(out var completion)) batch.Add(completion);
+            try
+            {
+                var attributes = _queues.Get(_registration.Queue);
+                await _store.WriteAsync(w =>
+                {
+                    foreach (var completion in batch) Complete(w, completion, attributes);
+                    return 0;
+                }).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The messages stay in flight and reappear after their visibility timeout: nothing is lost.
+                _logger.LogError(ex, "Completing {Count} messages of {Queue} failed; they will be received again", batch.Count, _registration.Queue);
+            }
+        }
+    }
+
+    private static void Complete(StoreWriter writer, Completion completion, QueueAttributes attributes)
+    {
+        var message = completion.Message;
+        if (completion.Release)
+        {
+            writer.MessageChangeVisibility(message.Id, message.ReceiveCount, TimeSpan.Zero);
+            return;
+        }
+        if (completion.Error is null)
+        {
+            writer.MessageDelete(message.Id, message.ReceiveCount);
+            return;
+        }
+        var reason = completion.Error is DeadLetterException ? completion.Error.Message : $"{completion.Error.GetType().Name}: {completion.Error.Message}";
+        var exhausted = completion.Error is DeadLetterException || message.ReceiveCount >= attributes.MaxReceiveCount;
+        if (exhausted && attributes.DeadLetterQueue is { } dlq)
+            writer.MessageMoveToDlq(message.Id, message.ReceiveCount, dlq, reason);
+        else
+            writer.MessageChangeVisibility(message.Id, message.ReceiveCount, Backoff.Delay(message.ReceiveCount, attributes), reason);
+    }
+
+    private readonly record struct Completion(QueueMessage Message, Exception? Error, bool Release);
+}

@@ -1,0 +1,102 @@
+using System.Data.Common;
+
+namespace Contrail.Storage;
+
+/// <summary>
+/// One connection's view of the store: the read half of the storage contract. Methods are noun-first
+/// (<c>EventGet</c>, <c>QueueStats</c>) and run the named statements of the provider's <see cref="SqlCatalog"/>.
+/// Not thread-safe: a reader belongs to one caller for the duration of a <see cref="Store.Read{T}"/> call.
+/// </summary>
+public partial class StoreReader : IDisposable
+{
+    private readonly DbConnection _connection;
+    private readonly SqlCatalog _sql;
+    private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+
+    internal StoreReader(DbConnection connection, SqlCatalog sql, TimeProvider time)
+    {
+        _connection = connection;
+        _sql = sql;
+        Time = time;
+    }
+
+    public TimeProvider Time { get; }
+
+    /// <summary>Now, in unix milliseconds, from the store's clock.</summary>
+    public long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The transaction that commands join, when this session writes.</summary>
+    internal DbTransaction? Transaction { get; set; }
+
+    internal DbConnection Connection => _connection;
+
+    /// <summary>Runs raw SQL that is not part of the catalog (migrations, pragmas, savepoints).</summary>
+    internal void ExecuteRaw(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = Transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    internal DbCommand Command(string name, ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        if (!_commands.TryGetValue(name, out var command))
+        {
+            command = _connection.CreateCommand();
+            command.CommandText = _sql[name];
+            _commands[name] = command;
+        }
+        command.Transaction = Transaction;
+        var list = command.Parameters;
+        list.Clear();
+        foreach (var (parameterName, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = parameterName;
+            parameter.Value = value ?? DBNull.Value;
+            if (value is null) parameter.DbType = System.Data.DbType.String;
+            list.Add(parameter);
+        }
+        return command;
+    }
+
+    internal int Execute(string name, params ReadOnlySpan<(string, object?)> parameters) =>
+        Command(name, parameters).ExecuteNonQuery();
+
+    internal T? Scalar<T>(string name, params ReadOnlySpan<(string, object?)> parameters)
+    {
+        var value = Command(name, parameters).ExecuteScalar();
+        var type = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        return value is null or DBNull ? default : (T)Convert.ChangeType(value, type, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    internal T? QueryFirst<T>(string name, Func<DbDataReader, T> map, params ReadOnlySpan<(string, object?)> parameters)
+    {
+        using var reader = Command(name, parameters).ExecuteReader();
+        return reader.Read() ? map(reader) : default;
+    }
+
+    internal List<T> Query<T>(string name, Func<DbDataReader, T> map, params ReadOnlySpan<(string, object?)> parameters)
+    {
+        using var reader = Command(name, parameters).ExecuteReader();
+        var list = new List<T>();
+        while (reader.Read()) list.Add(map(reader));
+        return list;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values) command.Dispose();
+        _commands.Clear();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>Small helpers for reading nullable columns.</summary>
+internal static class DataReaderExtensions
+{
+    public static string? StringOrNull(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    public static long? Int64OrNull(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+    public static byte[]? BytesOrNull(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : (byte[])reader.GetValue(ordinal);
+}

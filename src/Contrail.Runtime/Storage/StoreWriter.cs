@@ -1,0 +1,45 @@
+namespace Contrail.Storage;
+
+/// <summary>
+/// The write half of the storage contract: a session inside one transaction. Work given to
+/// <see cref="Store.WriteAsync{T}"/> runs against a writer and commits all-or-nothing with it, which is how
+/// Contrail avoids dual writes: an event, its archive entry, its queue messages and domain changes commit together.
+/// </summary>
+public sealed partial class StoreWriter : StoreReader
+{
+    private readonly HashSet<string> _touchedQueues = new(StringComparer.Ordinal);
+    private readonly List<Action> _afterCommit = [];
+    private bool _changesAppended;
+
+    internal StoreWriter(System.Data.Common.DbConnection connection, SqlCatalog sql, TimeProvider time)
+        : base(connection, sql, time)
+    {
+    }
+
+    /// <summary>Runs <paramref name="action"/> once this transaction has committed (never if it rolls back).</summary>
+    public void AfterCommit(Action action) => _afterCommit.Add(action);
+
+    /// <summary>Marks the start of one unit of work inside a group-committed batch.</summary>
+    internal int Mark() => _afterCommit.Count;
+
+    /// <summary>Forgets what a rolled-back unit of work registered after <paramref name="mark"/>.</summary>
+    internal void RollbackTo(int mark) => _afterCommit.RemoveRange(mark, _afterCommit.Count - mark);
+
+    /// <summary>After the commit: wakes the consumers of touched queues and change-feed readers, runs callbacks.</summary>
+    internal void Committed(StoreSignals signals)
+    {
+        foreach (var queue in _touchedQueues) signals.Notify(StoreSignals.Queue(queue));
+        if (_changesAppended) signals.Notify(StoreSignals.Changes);
+        foreach (var action in _afterCommit) action();
+        Reset();
+    }
+
+    internal void Reset()
+    {
+        _touchedQueues.Clear();
+        _afterCommit.Clear();
+        _changesAppended = false;
+    }
+
+    private void TouchQueue(string queue) => _touchedQueues.Add(queue);
+}

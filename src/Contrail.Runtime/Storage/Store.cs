@@ -11,6 +11,9 @@ public abstract class Store : IAsyncDisposable
 
     public TimeProvider Time { get; }
 
+    /// <summary>This process's identity, recorded on the messages it holds in flight.</summary>
+    public string InstanceId { get; } = Environment.MachineName + ":" + Environment.ProcessId + ":" + Guid.NewGuid().ToString("N")[..8];
+
     /// <summary>"sqlite" or "postgres".</summary>
     public abstract string Provider { get; }
 

@@ -70,7 +70,7 @@ public sealed partial class StoreWriter
             r => new QueueMessage(r.GetInt64(0), queue, r.GetString(1), ContrailJson.DeserializeHeaders(r.StringOrNull(2)), r.StringOrNull(3),
                 r.GetInt64(4), r.GetInt32(5), r.Int64OrNull(6), r.StringOrNull(7)),
             ("@queue", queue), ("@now", now), ("@visible_until", now + (long)visibility.TotalMilliseconds), ("@max", max),
-            ("@max_receive_count", attributes.MaxReceiveCount ?? int.MaxValue));
+            ("@max_receive_count", attributes.MaxReceiveCount ?? int.MaxValue), ("@owner", Owner));
         messages.Sort(static (a, b) => a.Id.CompareTo(b.Id));
         return messages;
     }
@@ -103,6 +103,9 @@ public sealed partial class StoreWriter
         }
         return moved;
     }
+
+    /// <summary>Releases messages held in flight by processes other than this one; returns how many.</summary>
+    public int MessageReleaseOrphaned() => Execute("MessageReleaseOrphaned", ("@now", NowMs), ("@owner", Owner));
 
     public int MessagePurge(string queue) => Execute("MessagePurge", ("@queue", queue), ("@now", NowMs));
 

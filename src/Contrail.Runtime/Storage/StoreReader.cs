@@ -13,12 +13,16 @@ public partial class StoreReader : IDisposable
     private readonly SqlCatalog _sql;
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
 
-    internal StoreReader(DbConnection connection, SqlCatalog sql, TimeProvider time)
+    internal StoreReader(DbConnection connection, SqlCatalog sql, TimeProvider time, string owner)
     {
         _connection = connection;
         _sql = sql;
         Time = time;
+        Owner = owner;
     }
+
+    /// <summary>This process's identity in the store: who holds a message in flight.</summary>
+    public string Owner { get; }
 
     public TimeProvider Time { get; }
 

@@ -11,8 +11,8 @@ public sealed partial class StoreWriter : StoreReader
     private readonly List<Action> _afterCommit = [];
     private bool _changesAppended;
 
-    internal StoreWriter(System.Data.Common.DbConnection connection, SqlCatalog sql, TimeProvider time)
-        : base(connection, sql, time)
+    internal StoreWriter(System.Data.Common.DbConnection connection, SqlCatalog sql, TimeProvider time, string owner)
+        : base(connection, sql, time, owner)
     {
     }
 

@@ -14,7 +14,7 @@ public static class ContrailServer
 {
     public const string DefaultUrls = "http://127.0.0.1:8080";
 
-    public static WebApplication Build(IReadOnlyDictionary<string, string?> flags)
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> flags, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Configuration.AddEnvironmentVariables("CONTRAIL__");
@@ -41,6 +41,7 @@ public static class ContrailServer
             "generic ingest ({\"eventType\": ...}) is not available in this version of Contrail"));
         services.AddSingleton(UnavailableFormat.For("flightpulse", 200, "event_type",
             "FlightPulse operational events ({\"event_type\": ...}) are not available in this version of Contrail"));
+        configureServices?.Invoke(services);
 
         var app = builder.Build();
         app.MapContrailRuntime();

@@ -14,7 +14,7 @@ WHERE id IN (SELECT id FROM messages WHERE queue = @queue AND state = 0 AND visi
 
 -- name: MessageReceiveMany
 UPDATE messages
-SET visible_at = @visible_until, receive_count = receive_count + 1, first_received_at = coalesce(first_received_at, @now)
+SET visible_at = @visible_until, receive_count = receive_count + 1, first_received_at = coalesce(first_received_at, @now), owner = @owner
 WHERE id IN (SELECT id FROM messages WHERE queue = @queue AND state = 0 AND visible_at <= @now
              AND receive_count < @max_receive_count
              ORDER BY visible_at, id LIMIT @max)
@@ -25,12 +25,12 @@ UPDATE messages SET state = 1, done_at = @now
 WHERE id = @id AND receive_count = @receive_count AND state = 0;
 
 -- name: MessageChangeVisibility
-UPDATE messages SET visible_at = @visible_at, last_error = coalesce(@error, last_error)
+UPDATE messages SET visible_at = @visible_at, owner = NULL, last_error = coalesce(@error, last_error)
 WHERE id = @id AND receive_count = @receive_count AND state = 0;
 
 -- name: MessageMoveToDlq
 UPDATE messages
-SET queue = @dlq, source_queue = queue, receive_count = 0, first_received_at = NULL, visible_at = @now,
+SET queue = @dlq, source_queue = queue, receive_count = 0, first_received_at = NULL, visible_at = @now, owner = NULL,
     last_error = coalesce(@error, last_error)
 WHERE id = @id AND receive_count = @receive_count AND state = 0;
 
@@ -59,3 +59,8 @@ FROM messages WHERE event_id = @event_id ORDER BY id;
 
 -- name: MessageDeleteForQueue
 DELETE FROM messages WHERE queue = @queue;
+
+-- Messages in flight with a process that is gone become visible again at once, instead of after their
+-- visibility timeout. Only called when no other process can hold messages (SQLite's exclusive lock).
+-- name: MessageReleaseOrphaned
+UPDATE messages SET visible_at = @now, owner = NULL WHERE state = 0 AND owner IS NOT NULL AND owner <> @owner;

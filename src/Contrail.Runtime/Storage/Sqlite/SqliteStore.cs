@@ -33,7 +33,7 @@ public sealed class SqliteStore : Store
         _readConnectionString = builder.ToString();
         builder.Pooling = false;
         _writeConnection = new SqliteConnection(builder.ToString());
-        _writer = new StoreWriter(_writeConnection, _sql, time);
+        _writer = new StoreWriter(_writeConnection, _sql, time, InstanceId);
         _channel = Channel.CreateBounded<WriteOp>(new BoundedChannelOptions(options.WriteQueueCapacity)
         {
             SingleReader = true,
@@ -73,6 +73,9 @@ public sealed class SqliteStore : Store
         _writer.ExecuteRaw("PRAGMA temp_store = MEMORY");
         _writer.ExecuteRaw("PRAGMA cache_size = -65536");
         Migrator.Apply(_writer, "sqlite", Time, _logger);
+        // This process holds the data directory's lock, so whoever held messages in flight is gone.
+        var released = _writer.MessageReleaseOrphaned();
+        if (released > 0) _logger.LogInformation("Released {Count} messages left in flight by a previous process", released);
         _thread.Start();
     }
 
@@ -94,7 +97,7 @@ public sealed class SqliteStore : Store
     {
         using var connection = new SqliteConnection(_readConnectionString);
         connection.Open();
-        using var reader = new StoreReader(connection, _sql, Time);
+        using var reader = new StoreReader(connection, _sql, Time, InstanceId);
         return work(reader);
     }
 

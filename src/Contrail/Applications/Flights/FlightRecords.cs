@@ -49,7 +49,7 @@ public static class FlightRecords
             if (Wins(clocks, "last_event_type", clock))
             {
                 flight["last_event_type"] = eventType;
-                flight["updated_at"] = time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+                flight["updated_at"] = Iso(time);
                 clocks["last_event_type"] = clock;
             }
             return flight;
@@ -60,7 +60,7 @@ public static class FlightRecords
             ["flight_id"] = flightId,
             ["event_id"] = eventId,
             ["event_type"] = eventType,
-            ["time"] = time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+            ["time"] = Iso(time),
             ["fields"] = fields.DeepClone(),
         };
         writer.RecordPut(History, $"{flightId}/{time.ToUnixTimeMilliseconds():D13}/{eventId}", entry);
@@ -90,6 +90,8 @@ public static class FlightRecords
             if (!name.StartsWith('_') && !view.ContainsKey(name)) view[name] = value?.DeepClone();
         return view;
     }
+
+    private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     private static string Clock(DateTimeOffset time, string eventId) =>
         time.ToUnixTimeMilliseconds().ToString("D13", CultureInfo.InvariantCulture) + "/" + eventId;

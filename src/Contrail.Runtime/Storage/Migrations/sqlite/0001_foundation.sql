@@ -48,6 +48,7 @@ CREATE TABLE messages (
     enqueued_at        INTEGER NOT NULL,
     visible_at         INTEGER NOT NULL,
     receive_count      INTEGER NOT NULL DEFAULT 0,
+    owner              TEXT,                      -- the process holding it in flight (released if that process dies)
     first_received_at  INTEGER,
     done_at            INTEGER,
     last_error         TEXT

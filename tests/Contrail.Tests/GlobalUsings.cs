@@ -1,0 +1,7 @@
+global using System.Net;
+global using System.Net.Http.Json;
+global using System.Text.Json.Nodes;
+global using Contrail.Tests.Infrastructure;
+global using Xunit;
+global using Microsoft.AspNetCore.Builder;
+global using Microsoft.Extensions.DependencyInjection;

@@ -15,3 +15,6 @@ SELECT position FROM checkpoints WHERE name = @name;
 -- name: CheckpointSet
 INSERT INTO checkpoints (name, position, updated_at) VALUES (@name, @position, @now)
 ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at;
+
+-- name: MigrationCount
+SELECT count(*) FROM schema_migrations;

@@ -170,8 +170,11 @@ public sealed class SqliteStore : Store
         foreach (var op in batch) op.Complete();
     }
 
+    private int _disposed;
+
     public override async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _channel.Writer.TryComplete();
         if (_thread.IsAlive) await Task.Run(() => _thread.Join()).ConfigureAwait(false);
         _writer.Dispose();

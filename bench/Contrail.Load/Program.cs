@@ -1,1 +1,24 @@
-Console.WriteLine("placeholder");
+using Contrail.Load;
+
+// Usage:
+//   dotnet run -c Release --project bench/Contrail.Load -- ingest [--batch 1|100] [--connections 64] [--seconds 20] [--unrouted]
+//   dotnet run -c Release --project bench/Contrail.Load -- queue [--messages 400000] [--concurrency 32]
+var command = args.FirstOrDefault() ?? "help";
+int Option(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1]) : fallback;
+}
+
+return command switch
+{
+    "ingest" => await IngestLoad.RunAsync(Option("--batch", 1), Option("--connections", 64), TimeSpan.FromSeconds(Option("--seconds", 20)), TimeSpan.FromSeconds(Option("--warmup", 5)), !args.Contains("--unrouted")),
+    "queue" => await QueueLoad.RunAsync(Option("--messages", 400_000), Option("--concurrency", 32), Option("--send-batch", 500)),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.WriteLine("contrail-load ingest [--batch N] [--connections N] [--seconds N] [--warmup N] | queue [--messages N] [--concurrency N] [--send-batch N]");
+    return 2;
+}

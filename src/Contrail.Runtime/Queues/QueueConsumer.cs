@@ -15,8 +15,14 @@ public delegate void TransactionalMessageHandler(StoreWriter writer, QueueMessag
 /// <summary>A handler bound to a queue with its concurrency. Exactly one of the two handlers is set.</summary>
 public sealed record QueueConsumerRegistration(string Queue, MessageHandler? Handler, TransactionalMessageHandler? TransactionalHandler)
 {
+    /// <summary>Handlers running at once.</summary>
     public int Concurrency { get; init; } = 8;
-    public int BatchSize { get; init; } = 32;
+
+    /// <summary>
+    /// Messages received ahead of the handlers. Their visibility timeout runs while they wait, so keep
+    /// (Concurrency + Prefetch) x handling time well under the queue's visibility timeout.
+    /// </summary>
+    public int Prefetch { get; init; } = 8;
 }
 
 /// <summary>Thrown by a handler for a message that can never succeed: it moves to the dead-letter queue at once, with the reason.</summary>
@@ -35,6 +41,9 @@ internal sealed class QueueConsumer
     private readonly QueueRegistry _queues;
     private readonly ILogger _logger;
     private readonly TimeSpan _pollInterval;
+    /// <summary>How often messages whose receives ran out while in flight are moved to the dead-letter queue.</summary>
+    private static readonly TimeSpan DeadLetterSweepInterval = TimeSpan.FromSeconds(5);
+
     private readonly Channel<Completion> _completions = Channel.CreateUnbounded<Completion>(new UnboundedChannelOptions { SingleReader = true });
 
     public QueueConsumer(QueueConsumerRegistration registration, Store store, QueueRegistry queues, ILogger logger, TimeSpan pollInterval)
@@ -49,17 +58,41 @@ internal sealed class QueueConsumer
     public async Task RunAsync(CancellationToken stopping, CancellationToken abortHandlers)
     {
         var completer = Task.Run(CompleteLoopAsync, CancellationToken.None);
-        var slots = new SemaphoreSlim(_registration.Concurrency, _registration.Concurrency);
-        var running = new HashSet<Task>();
+        // Messages held = received and not yet finished (waiting in the buffer or being handled).
+        var capacity = _registration.Concurrency + _registration.Prefetch;
+        var lowWater = Math.Max(1, capacity / 2);
+        var held = 0;
+        var space = new SemaphoreSlim(0);
+        var buffer = Channel.CreateUnbounded<QueueMessage>(new UnboundedChannelOptions { SingleWriter = true });
+        var workers = Enumerable.Range(0, _registration.Concurrency).Select(_ => Task.Run(async () =>
+        {
+            await foreach (var message in buffer.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                await HandleAsync(message, abortHandlers).ConfigureAwait(false);
+                // Wake the receiver when enough room has freed for a worthwhile batch.
+                if (capacity - Interlocked.Decrement(ref held) == lowWater) space.Release();
+            }
+        }, CancellationToken.None)).ToArray();
+
         var signal = StoreSignals.Queue(_registration.Queue);
+        var nextDeadLetterSweep = 0L;
         try
         {
             while (!stopping.IsCancellationRequested)
             {
-                await slots.WaitAsync(stopping).ConfigureAwait(false);
-                var free = 1;
-                while (free < _registration.BatchSize && slots.Wait(0)) free++;
-
+                if (Environment.TickCount64 >= nextDeadLetterSweep)
+                {
+                    nextDeadLetterSweep = Environment.TickCount64 + (long)DeadLetterSweepInterval.TotalMilliseconds;
+                    var attributes = _queues.Get(_registration.Queue);
+                    await _store.WriteAsync(w => w.MessageMoveExhaustedToDlq(_registration.Queue, attributes), ct: stopping).ConfigureAwait(false);
+                }
+                var free = capacity - Volatile.Read(ref held);
+                if (free < lowWater)
+                {
+                    // Busy: receive again once half the capacity is free, so receives stay batched.
+                    await space.WaitAsync(_pollInterval, stopping).ConfigureAwait(false);
+                    continue;
+                }
                 List<QueueMessage> messages;
                 try
                 {
@@ -68,37 +101,27 @@ internal sealed class QueueConsumer
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    slots.Release(free);
                     _logger.LogError(ex, "Receiving from queue {Queue} failed; retrying", _registration.Queue);
                     await Task.Delay(_pollInterval, stopping).ConfigureAwait(false);
                     continue;
                 }
-
-                if (messages.Count < free) slots.Release(free - messages.Count);
                 if (messages.Count == 0)
                 {
                     await _store.Signals.WaitAsync(signal, _pollInterval, stopping).ConfigureAwait(false);
                     continue;
                 }
-                foreach (var message in messages)
-                {
-                    var task = HandleAsync(message, abortHandlers);
-                    lock (running) running.Add(task);
-                    _ = task.ContinueWith(t =>
-                    {
-                        lock (running) running.Remove(t);
-                        slots.Release();
-                    }, TaskScheduler.Default);
-                }
+                Interlocked.Add(ref held, messages.Count);
+                foreach (var message in messages) buffer.Writer.TryWrite(message);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
 
-        Task[] remaining;
-        lock (running) remaining = [.. running];
-        await Task.WhenAll(remaining).ConfigureAwait(false);
+        // Stop: messages still buffered are released at once; running handlers finish (or are aborted).
+        buffer.Writer.TryComplete();
+        while (buffer.Reader.TryRead(out var unstarted)) _completions.Writer.TryWrite(new Completion(unstarted, null, Release: true));
+        await Task.WhenAll(workers).ConfigureAwait(false);
         _completions.Writer.TryComplete();
         await completer.ConfigureAwait(false);
     }

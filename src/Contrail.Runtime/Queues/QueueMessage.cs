@@ -6,14 +6,19 @@ public sealed record QueueMessage(
     long Id,
     string Queue,
     string Body,
-    IReadOnlyDictionary<string, string>? Headers,
+    string? HeadersJson,
     string? EventId,
     long EnqueuedAt,
     int ReceiveCount,
     long? FirstReceivedAt,
     string? LastError)
 {
+    private IReadOnlyDictionary<string, string>? _headers;
+
     public string Receipt => $"{Id}.{ReceiveCount}";
+
+    /// <summary>Headers (traceparent, rule, target, ...), parsed on first use: most handlers never read them.</summary>
+    public IReadOnlyDictionary<string, string>? Headers => _headers ??= Json.ContrailJson.DeserializeHeaders(HeadersJson);
 
     public string? Header(string name) => Headers is not null && Headers.TryGetValue(name, out var value) ? value : null;
 

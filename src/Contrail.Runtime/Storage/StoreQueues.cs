@@ -54,25 +54,33 @@ public sealed partial class StoreWriter
 
     /// <summary>
     /// Receives up to <paramref name="max"/> visible messages and hides them for the visibility timeout.
-    /// Messages already received <see cref="QueueAttributes.MaxReceiveCount"/> times move to the dead-letter
-    /// queue instead of being delivered again.
+    /// Messages already received <see cref="QueueAttributes.MaxReceiveCount"/> times are never delivered
+    /// again; <see cref="MessageMoveExhaustedToDlq"/> moves them to the dead-letter queue.
     /// </summary>
     public List<QueueMessage> MessageReceiveMany(string queue, QueueAttributes attributes, int max, TimeSpan? visibilityTimeout = null)
     {
         var now = NowMs;
-        if (attributes.MaxReceiveCount is { } maxReceives && attributes.DeadLetterQueue is { } dlq)
-        {
-            var moved = Execute("MessageMoveExhaustedToDlq", ("@queue", queue), ("@dlq", dlq), ("@now", now), ("@max", max), ("@max_receive_count", maxReceives));
-            if (moved > 0) TouchQueue(dlq);
-        }
         var visibility = visibilityTimeout ?? TimeSpan.FromSeconds(attributes.VisibilityTimeoutSeconds);
         var messages = Query("MessageReceiveMany",
-            r => new QueueMessage(r.GetInt64(0), queue, r.GetString(1), ContrailJson.DeserializeHeaders(r.StringOrNull(2)), r.StringOrNull(3),
+            r => new QueueMessage(r.GetInt64(0), queue, r.GetString(1), r.StringOrNull(2), r.StringOrNull(3),
                 r.GetInt64(4), r.GetInt32(5), r.Int64OrNull(6), r.StringOrNull(7)),
             ("@queue", queue), ("@now", now), ("@visible_until", now + (long)visibility.TotalMilliseconds), ("@max", max),
             ("@max_receive_count", attributes.MaxReceiveCount ?? int.MaxValue), ("@owner", Owner));
         messages.Sort(static (a, b) => a.Id.CompareTo(b.Id));
         return messages;
+    }
+
+    /// <summary>
+    /// Moves visible messages that used up their receives to the dead-letter queue, as SQS does when such a
+    /// message would be received again. Failed handlings move at once; this catches the ones whose
+    /// visibility timeout ran out (a handler that hung, a process that died).
+    /// </summary>
+    public int MessageMoveExhaustedToDlq(string queue, QueueAttributes attributes)
+    {
+        if (attributes.MaxReceiveCount is not { } maxReceives || attributes.DeadLetterQueue is not { } dlq) return 0;
+        var moved = Execute("MessageMoveExhaustedToDlq", ("@queue", queue), ("@dlq", dlq), ("@now", NowMs), ("@max_receive_count", maxReceives));
+        if (moved > 0) TouchQueue(dlq);
+        return moved;
     }
 
     /// <summary>Deletes (acks) a received message; false when the receipt is stale.</summary>

@@ -53,14 +53,35 @@ public partial class StoreReader : IDisposable
         }
         command.Transaction = Transaction;
         var list = command.Parameters;
-        list.Clear();
-        foreach (var (parameterName, value) in parameters)
+        // A cached command is almost always called with the same parameters in the same order: then only
+        // the values change, and the provider keeps its prepared statement and parameter objects.
+        var reuse = list.Count == parameters.Length;
+        for (var i = 0; reuse && i < parameters.Length; i++)
+            reuse = ReferenceEquals(list[i].ParameterName, parameters[i].Name) || list[i].ParameterName == parameters[i].Name;
+        if (!reuse)
         {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = parameterName;
-            parameter.Value = value ?? DBNull.Value;
-            if (value is null) parameter.DbType = System.Data.DbType.String;
-            list.Add(parameter);
+            list.Clear();
+            foreach (var (parameterName, _) in parameters)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = parameterName;
+                list.Add(parameter);
+            }
+        }
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            var parameter = list[i];
+            var value = parameters[i].Value;
+            if (value is null)
+            {
+                parameter.Value = DBNull.Value;
+                parameter.DbType = System.Data.DbType.String;
+            }
+            else
+            {
+                parameter.ResetDbType();
+                parameter.Value = value;
+            }
         }
         return command;
     }

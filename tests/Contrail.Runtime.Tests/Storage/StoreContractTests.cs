@@ -93,7 +93,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task After_the_maximum_receives_a_message_moves_to_the_dead_letter_queue()
+    public async Task After_the_maximum_receives_a_message_is_not_delivered_again_and_moves_to_the_dead_letter_queue()
     {
         await CreateQueue();
         await Send("poison");
@@ -103,6 +103,7 @@ public abstract class StoreContractTests : IAsyncLifetime
             Time.Advance(TimeSpan.FromSeconds(31));
         }
         Assert.Empty(await Receive());
+        Assert.Equal(1, await Store.WriteAsync(w => w.MessageMoveExhaustedToDlq("q", Attributes)));
         var dead = Assert.Single(Store.Read(r => r.MessagePeek("q-dlq", 0, 10)));
         Assert.Equal("q", dead.SourceQueue);
         Assert.Equal(0, dead.ReceiveCount);

@@ -3,14 +3,10 @@ INSERT INTO messages (queue, body, headers, event_id, dedup_key, enqueued_at, vi
 VALUES (@queue, @body, @headers, @event_id, @dedup_key, @now, @visible_at)
 ON CONFLICT DO NOTHING;
 
--- Moves the messages among the next @max candidates that were already received @max_receive_count times
--- to the dead-letter queue, as SQS does when such a message would be received again.
 -- name: MessageMoveExhaustedToDlq
 UPDATE messages
-SET queue = @dlq, source_queue = queue, receive_count = 0, first_received_at = NULL, visible_at = @now
-WHERE id IN (SELECT id FROM messages WHERE queue = @queue AND state = 0 AND visible_at <= @now
-             ORDER BY visible_at, id LIMIT @max)
-  AND receive_count >= @max_receive_count;
+SET queue = @dlq, source_queue = queue, receive_count = 0, first_received_at = NULL, visible_at = @now, owner = NULL
+WHERE queue = @queue AND state = 0 AND visible_at <= @now AND receive_count >= @max_receive_count;
 
 -- name: MessageReceiveMany
 UPDATE messages

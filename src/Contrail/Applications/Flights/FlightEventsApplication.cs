@@ -38,11 +38,11 @@ public static class FlightEventsApplication
             EventPattern = new JsonObject { ["detail-type"] = new JsonArray("flight.updated") },
             Targets = [new RuleTarget { Id = "worker", Type = "queue", Name = WorkerQueue }],
         });
-        services.AddQueueConsumer(_ => new QueueConsumerRegistration(PersistQueue, null, Persist) { Concurrency = 16, BatchSize = 64 });
+        services.AddQueueConsumer(_ => new QueueConsumerRegistration(PersistQueue, null, Persist) { Concurrency = 16, Prefetch = 64 });
         services.AddQueueConsumer(sp =>
         {
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Contrail.Applications.Flights.Worker");
-            return new QueueConsumerRegistration(WorkerQueue, (message, _) => Work(logger, message), null) { Concurrency = 8, BatchSize = 5 };
+            return new QueueConsumerRegistration(WorkerQueue, (message, _) => Work(logger, message), null) { Concurrency = 8, Prefetch = 8 };
         });
         return services;
     }

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+
+namespace Contrail.Load;
+
+/// <summary>A Contrail server in a child process on a free loopback port, with a throwaway data directory.</summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    public string Url { get; }
+    public string ApiKey { get; }
+    public string DataDir { get; }
+
+    private ServerProcess(Process process, string url, string apiKey, string dataDir)
+    {
+        _process = process;
+        Url = url;
+        ApiKey = apiKey;
+        DataDir = dataDir;
+    }
+
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "contrail-load-" + Guid.NewGuid().ToString("N"));
+        var apiKey = "load-" + Guid.NewGuid().ToString("N");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "exec", Path.Combine(AppContext.BaseDirectory, "Contrail.dll"), "serve", "--urls", "http://127.0.0.1:0", "--data-dir", dataDir })
+            start.ArgumentList.Add(arg);
+        start.Environment["CONTRAIL_API_KEY"] = apiKey;
+        start.Environment["DOTNET_gcServer"] = "1";
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        var process = Process.Start(start)!;
+        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Drain both streams for the life of the process; the server logs one line per worker message.
+        _ = Task.Run(async () =>
+        {
+            while (await process.StandardOutput.ReadLineAsync() is { } line)
+                if (line.StartsWith("Contrail listening on ", StringComparison.Ordinal)) listening.TrySetResult(line["Contrail listening on ".Length..].Trim());
+            listening.TrySetException(new InvalidOperationException("server exited"));
+        });
+        _ = Task.Run(async () => { while (await process.StandardError.ReadLineAsync() is { } line) Console.Error.WriteLine("server: " + line); });
+        var url = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        return new ServerProcess(process, url, apiKey, dataDir);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,165 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace Contrail.Patterns;
+
+/// <summary>
+/// Many compiled patterns as one immutable automaton (event-ruler's <c>GenericMachine</c> with its
+/// <c>StructuredFinder</c>). Matching reads the event once (<see cref="EventFlattener"/>), then walks the states from
+/// the start: at each state, each field it tests is looked up among the event's values and the value matcher
+/// yields the next states. The cost grows with the size of the event and the number of rules that actually match,
+/// not with the number of rules loaded. Values of one rule drawn from inside arrays of objects must come from the
+/// same array element, as in event-ruler's <c>rulesForJSONEvent</c>.
+/// <para>
+/// Thread-safe: any number of threads may match at once. Working memory is per thread and reused, so a warm match
+/// allocates nothing beyond growing the caller's list. To change the rules, build a new matcher and swap it in
+/// (e.g. with <see cref="Volatile.Write{T}(ref T, T)"/>); in-flight matches finish on the old one.
+/// </para>
+/// </summary>
+public sealed class Matcher<TKey> where TKey : notnull
+{
+    private readonly TKey[] _keys;
+    private readonly NameState[] _states;
+    private readonly ByteTrie _paths;
+    private readonly int _pathCount;
+    private readonly int _maxTests;
+
+    internal Matcher(TKey[] keys, NameState[] states, ByteTrie paths, int pathCount, int maxTests)
+    {
+        _keys = keys;
+        _states = states;
+        _paths = paths;
+        _pathCount = pathCount;
+        _maxTests = maxTests;
+    }
+
+    /// <summary>A matcher with no rules.</summary>
+    public static Matcher<TKey> Empty { get; } = new MatcherBuilder<TKey>().Build();
+
+    /// <summary>The number of distinct keys.</summary>
+    public int RuleCount => _keys.Length;
+
+    /// <summary>Appends to <paramref name="matches"/> each key with a pattern that matches the event, once.</summary>
+    public void Match(JsonElement json, List<TKey> matches)
+    {
+        ArgumentNullException.ThrowIfNull(matches);
+        if (json.ValueKind != JsonValueKind.Object || _keys.Length == 0) return;
+        Run(JsonMarshal.GetRawUtf8Value(json), matches, firstOnly: false);
+    }
+
+    /// <summary>
+    /// Appends to <paramref name="matches"/> each key with a pattern that matches the event, given as UTF-8 JSON.
+    /// A JSON value other than an object matches nothing; malformed JSON throws <see cref="JsonException"/> and
+    /// appends nothing.
+    /// </summary>
+    public void Match(ReadOnlySpan<byte> utf8Json, List<TKey> matches)
+    {
+        ArgumentNullException.ThrowIfNull(matches);
+        Run(utf8Json, matches, firstOnly: false);
+    }
+
+    /// <summary>Whether any rule matches the event.</summary>
+    public bool IsMatch(JsonElement json) =>
+        json.ValueKind == JsonValueKind.Object && _keys.Length > 0 && Run(JsonMarshal.GetRawUtf8Value(json), null, firstOnly: true) > 0;
+
+    /// <summary>Whether any rule matches the event, given as UTF-8 JSON.</summary>
+    public bool IsMatch(ReadOnlySpan<byte> utf8Json) => Run(utf8Json, null, firstOnly: true) > 0;
+
+    private int Run(ReadOnlySpan<byte> utf8Json, List<TKey>? matches, bool firstOnly)
+    {
+        var scratch = MatchScratch.Rent();
+        try
+        {
+            scratch.Prepare(_pathCount, _states.Length, _keys.Length, _maxTests);
+            if (!EventFlattener.Flatten(utf8Json, _paths, scratch)) return 0;
+            var walk = new Walk(this, scratch, matches, firstOnly, scratch.NextStamp());
+            walk.Visit(0);
+            return walk.Found;
+        }
+        finally
+        {
+            scratch.Clear();
+            MatchScratch.Return(scratch);
+        }
+    }
+
+    /// <summary>One traversal: depth-first over states, carrying the array memberships of the values chosen so far.</summary>
+    private struct Walk(Matcher<TKey> matcher, MatchScratch scratch, List<TKey>? matches, bool firstOnly, int stamp)
+    {
+        public int Found;
+
+        public void Visit(int stateId)
+        {
+            var state = matcher._states[stateId];
+            foreach (var rule in state.Rules)
+            {
+                if (scratch.RuleSeen[rule] == stamp) continue;
+                scratch.RuleSeen[rule] = stamp;
+                matches?.Add(matcher._keys[rule]);
+                Found++;
+            }
+            foreach (var edge in state.Edges)
+            {
+                if (firstOnly && Found > 0) return;
+                var head = scratch.PathHead[edge.PathId];
+                if (head < 0)
+                {
+                    foreach (var child in edge.AbsentChildren) VisitChild(child);
+                    continue;
+                }
+                if (edge.Values is null) continue;
+                for (var v = head; v >= 0; v = scratch.Values[v].Next)
+                {
+                    if (!IsCompatible(v)) continue;
+                    var start = scratch.ChildCount;
+                    edge.Values.Collect(ref scratch.Values[v], scratch);
+                    var end = scratch.ChildCount;
+                    if (start == end) continue;
+                    var constraintMark = scratch.ConstraintCount;
+                    PushMembership(v);
+                    for (var i = start; i < end; i++) VisitChild(scratch.Children[i]);
+                    scratch.ConstraintCount = constraintMark;
+                    scratch.ChildCount = start;
+                }
+            }
+        }
+
+        private void VisitChild(int child)
+        {
+            if (scratch.ConstraintCount == 0)
+            {
+                // Without array constraints a state's outcome depends only on the event: visit it once.
+                if (scratch.StateVisited[child] == stamp) return;
+                scratch.StateVisited[child] = stamp;
+            }
+            Visit(child);
+        }
+
+        private readonly bool IsCompatible(int valueIndex)
+        {
+            ref var value = ref scratch.Values[valueIndex];
+            if (value.MemberCount == 0 || scratch.ConstraintCount == 0) return true;
+            var members = scratch.Members;
+            var constraint = scratch.Constraint;
+            for (var m = 0; m < value.MemberCount; m++)
+            {
+                var arrayId = members[value.MemberStart + 2 * m];
+                var index = members[value.MemberStart + 2 * m + 1];
+                for (var c = 0; c < scratch.ConstraintCount; c += 2)
+                    if (constraint[c] == arrayId && constraint[c + 1] != index) return false;
+            }
+            return true;
+        }
+
+        private readonly void PushMembership(int valueIndex)
+        {
+            ref var value = ref scratch.Values[valueIndex];
+            var pairs = value.MemberCount * 2;
+            if (pairs == 0) return;
+            if (scratch.ConstraintCount + pairs > scratch.Constraint.Length)
+                Array.Resize(ref scratch.Constraint, Math.Max(scratch.Constraint.Length * 2, scratch.ConstraintCount + pairs));
+            Array.Copy(scratch.Members, value.MemberStart, scratch.Constraint, scratch.ConstraintCount, pairs);
+            scratch.ConstraintCount += pairs;
+        }
+    }
+}

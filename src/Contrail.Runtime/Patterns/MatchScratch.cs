@@ -65,6 +65,16 @@ internal sealed class MatchScratch
         }
         if (RuleSeen.Length < ruleCount) RuleSeen = new int[Math.Max(ruleCount, RuleSeen.Length * 2)];
         if (LocalMark.Length < localPatterns) LocalMark = new int[Math.Max(localPatterns, LocalMark.Length * 2)];
+        if (_stamp > int.MaxValue / 2)
+        {
+            // Stamps restart only between matches: one match uses far fewer than 2^30 of them, so none can wrap
+            // while a walk still relies on the ones it set.
+            Array.Clear(RuleSeen);
+            Array.Clear(StateVisited);
+            Array.Clear(ChildStamp);
+            Array.Clear(LocalMark);
+            _stamp = 0;
+        }
         ValueCount = 0;
         ByteCount = 0;
         MemberCount = 0;
@@ -81,19 +91,9 @@ internal sealed class MatchScratch
         TouchedCount = 0;
     }
 
-    /// <summary>A fresh stamp, different from every earlier one.</summary>
-    public int NextStamp()
-    {
-        if (++_stamp == int.MaxValue)
-        {
-            Array.Clear(RuleSeen);
-            Array.Clear(StateVisited);
-            Array.Clear(ChildStamp);
-            Array.Clear(LocalMark);
-            _stamp = 1;
-        }
-        return _stamp;
-    }
+    /// <summary>A fresh stamp, different from every other since the last restart (see <see cref="Prepare"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int NextStamp() => ++_stamp;
 
     public Span<byte> ReserveBytes(int length)
     {

@@ -45,7 +45,9 @@ public static class PatternCompiler
         if (pattern.ValueKind != JsonValueKind.Object) throw Invalid("Filter is not an object", "");
         var branches = new List<Dictionary<string, PatternField>>();
         ParseObject(branches, pattern, "", "", insideOr: false);
-        return new CompiledPattern(branches.Select(b => new PatternBranch(b.Values)).ToArray());
+        var compiled = branches.Select(b => new PatternBranch(b.Values)).ToArray();
+        if (WildcardComplexity(compiled) > Wildcard.MaxRuleComplexity) throw Invalid(Wildcard.TooComplexReason, "");
+        return new CompiledPattern(compiled);
     }
 
     /// <summary>Compiles pattern text, reporting a rejection instead of throwing.</summary>
@@ -349,6 +351,22 @@ public static class PatternCompiler
         var wildcards = new List<Wildcard>();
         for (var i = 0; i < texts.Count; i++) wildcards.Add(ParseWildcard(texts[i], items[i].Pointer));
         return ValuePattern.AnythingButWildcards(wildcards);
+    }
+
+    /// <summary>The sum of the complexities of the distinct wildcard values anywhere in the pattern.</summary>
+    private static int WildcardComplexity(PatternBranch[] branches)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var total = 0;
+        foreach (var branch in branches)
+            foreach (var field in branch.Fields)
+                foreach (var value in field.Values)
+                {
+                    if (value.Wildcard is { } w && seen.Add(w.Text)) total += w.Complexity;
+                    foreach (var nw in value.Wildcards)
+                        if (seen.Add(nw.Text)) total += nw.Complexity;
+                }
+        return total;
     }
 
     private static string RequireString(JsonElement value, string reason, string pointer) =>

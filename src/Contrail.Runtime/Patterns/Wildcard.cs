@@ -21,6 +21,10 @@ public sealed class Wildcard
     /// (8, accepted by EventBridge) passes.</summary>
     public const int MaxComplexity = 12;
 
+    /// <summary>The largest sum of <see cref="Complexity"/> over the distinct wildcard values of one rule. Each
+    /// wildcard a value reaches costs a glob test, so this bounds what one rule adds to every event.</summary>
+    public const int MaxRuleComplexity = 100;
+
     /// <summary>The complexity error, in EventBridge's words.</summary>
     public const string TooComplexReason = "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character";
 

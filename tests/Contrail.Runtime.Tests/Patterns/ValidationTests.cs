@@ -74,6 +74,16 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void Wildcard_complexity_is_also_capped_per_rule()
+    {
+        var many = string.Join(",", Enumerable.Range(0, 25).Select(i => $$$"""{"wildcard":"*/{{{i}}}/*"}"""));
+        var error = Rejects($$$"""{"f":[{{{many}}}]}""");
+        Assert.Equal(InvalidPatternException.MessagePrefix + Wildcard.TooComplexReason, error.Message);
+        var few = string.Join(",", Enumerable.Range(0, 10).Select(i => $$$"""{"wildcard":"*/{{{i}}}/*"}"""));
+        Assert.NotNull(PatternCompiler.Compile($$$"""{"f":[{{{few}}}]}"""));
+    }
+
+    [Fact]
     public void Or_expansion_is_capped()
     {
         var alternatives = string.Join(",", Enumerable.Range(0, 32).Select(i => $$"""{"a{{i}}":["x"]}"""));

@@ -9,7 +9,7 @@ namespace Contrail.Patterns;
 /// address; IPv6 uses the framework parser, without zone ids. Cost of a test: one parse of the event string
 /// (no allocation) and two 128-bit compares per block.
 /// </summary>
-public readonly record struct Cidr(bool IsIPv6, UInt128 First, UInt128 Last)
+internal readonly record struct Cidr(bool IsIPv6, UInt128 First, UInt128 Last)
 {
     /// <summary>Parses <c>address/prefix-length</c>; the address's host bits are ignored. Errors use event-ruler's words.</summary>
     public static bool TryParse(string text, out Cidr cidr, out string error)

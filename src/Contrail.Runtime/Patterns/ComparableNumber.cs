@@ -15,7 +15,7 @@ namespace Contrail.Patterns;
 /// Cost: one pass over the digits, no allocation.
 /// </para>
 /// </summary>
-public static class ComparableNumber
+internal static class ComparableNumber
 {
     /// <summary>5.0e9 scaled by 10^6: the largest magnitude a comparable number may have.</summary>
     public const long MaxScaled = 5_000_000_000L * 1_000_000L;

@@ -27,6 +27,7 @@ internal static class EventFlattener
             return false;
         }
         FlattenObject(ref reader, 0, paths, scratch);
+        reader.Read(); // throws if anything but whitespace follows the object
         return true;
     }
 

@@ -1,7 +1,7 @@
 namespace Contrail.Patterns;
 
 /// <summary>The kinds of value test a pattern field can hold. One field lists several; any one matching is enough.</summary>
-public enum MatchKind : byte
+internal enum MatchKind : byte
 {
     /// <summary>The event value is this exact string (ordinal, after JSON unescaping).</summary>
     ExactString,

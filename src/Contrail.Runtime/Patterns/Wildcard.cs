@@ -14,7 +14,7 @@ namespace Contrail.Patterns;
 /// to every event stays small.
 /// </para>
 /// </summary>
-public sealed class Wildcard
+internal sealed class Wildcard
 {
     /// <summary>The largest <see cref="Complexity"/> a wildcard value may have. Chosen so that
     /// <c>*:*:*:*:*:event-bus/*</c> (13, rejected by EventBridge) fails and <c>/Users/*/dir/dir/dir/dir/dir/doc.txt</c>

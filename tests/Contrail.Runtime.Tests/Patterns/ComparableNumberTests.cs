@@ -24,19 +24,19 @@ public sealed class ComparableNumberTests
     }
 
     [Theory]
-    [InlineData("5000000000.000001", ComparableNumber.Status.OutOfRange)]
-    [InlineData("1e10", ComparableNumber.Status.OutOfRange)]
-    [InlineData("1e400", ComparableNumber.Status.OutOfRange)]
-    [InlineData("123456789012345678901234567890", ComparableNumber.Status.OutOfRange)]
-    [InlineData("0.0000001", ComparableNumber.Status.TooPrecise)]
-    [InlineData("1e-7", ComparableNumber.Status.TooPrecise)]
-    [InlineData("1.00000000000000000001", ComparableNumber.Status.TooPrecise)]
-    [InlineData("abc", ComparableNumber.Status.NotANumber)]
-    [InlineData("1.", ComparableNumber.Status.NotANumber)]
-    [InlineData("1e", ComparableNumber.Status.NotANumber)]
-    [InlineData("", ComparableNumber.Status.NotANumber)]
-    public void Rejects_what_is_not_comparable(string text, ComparableNumber.Status status) =>
-        Assert.Equal(status, ComparableNumber.TryParse(text, out _));
+    [InlineData("5000000000.000001", "OutOfRange")]
+    [InlineData("1e10", "OutOfRange")]
+    [InlineData("1e400", "OutOfRange")]
+    [InlineData("123456789012345678901234567890", "OutOfRange")]
+    [InlineData("0.0000001", "TooPrecise")]
+    [InlineData("1e-7", "TooPrecise")]
+    [InlineData("1.00000000000000000001", "TooPrecise")]
+    [InlineData("abc", "NotANumber")]
+    [InlineData("1.", "NotANumber")]
+    [InlineData("1e", "NotANumber")]
+    [InlineData("", "NotANumber")]
+    public void Rejects_what_is_not_comparable(string text, string status) =>
+        Assert.Equal(Enum.Parse<ComparableNumber.Status>(status), ComparableNumber.TryParse(text, out _));
 
     [Fact]
     public void Comparable_strings_sort_like_the_numbers()

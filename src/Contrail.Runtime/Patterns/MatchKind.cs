@@ -25,7 +25,7 @@ internal enum MatchKind : byte
     Cidr,
     /// <summary>The field has at least one leaf value (of any type, <c>null</c> included).</summary>
     Exists,
-    /// <summary>The field has no leaf value at all (missing, an empty array, or only objects).</summary>
+    /// <summary>The field has no leaf value (missing, an empty array, or only objects), counting only values from the array elements the rule's earlier fields chose.</summary>
     Absent,
     /// <summary>The event value is present and is none of these strings, or none of these numbers.</summary>
     AnythingBut,

@@ -101,26 +101,33 @@ public sealed class Matcher<TKey> where TKey : notnull
             foreach (var edge in state.Edges)
             {
                 if (firstOnly && Found > 0) return;
-                var head = scratch.PathHead[edge.PathId];
-                if (head < 0)
+                // exists:false holds when no value at the path is compatible with the array elements chosen so
+                // far (event-ruler's rule; fields are walked in path order, so this is well defined).
+                var anyCompatible = false;
+                if (edge.Values is null)
                 {
+                    for (var v = scratch.PathHead[edge.PathId]; v >= 0 && !anyCompatible; v = scratch.Values[v].Next)
+                        anyCompatible = IsCompatible(v);
+                }
+                else
+                {
+                    for (var v = scratch.PathHead[edge.PathId]; v >= 0; v = scratch.Values[v].Next)
+                    {
+                        if (!IsCompatible(v)) continue;
+                        anyCompatible = true;
+                        var start = scratch.ChildCount;
+                        edge.Values.Collect(ref scratch.Values[v], scratch);
+                        var end = scratch.ChildCount;
+                        if (start == end) continue;
+                        var constraintMark = scratch.ConstraintCount;
+                        PushMembership(v);
+                        for (var i = start; i < end; i++) VisitChild(scratch.Children[i]);
+                        scratch.ConstraintCount = constraintMark;
+                        scratch.ChildCount = start;
+                    }
+                }
+                if (!anyCompatible)
                     foreach (var child in edge.AbsentChildren) VisitChild(child);
-                    continue;
-                }
-                if (edge.Values is null) continue;
-                for (var v = head; v >= 0; v = scratch.Values[v].Next)
-                {
-                    if (!IsCompatible(v)) continue;
-                    var start = scratch.ChildCount;
-                    edge.Values.Collect(ref scratch.Values[v], scratch);
-                    var end = scratch.ChildCount;
-                    if (start == end) continue;
-                    var constraintMark = scratch.ConstraintCount;
-                    PushMembership(v);
-                    for (var i = start; i < end; i++) VisitChild(scratch.Children[i]);
-                    scratch.ConstraintCount = constraintMark;
-                    scratch.ChildCount = start;
-                }
             }
         }
 

@@ -44,6 +44,16 @@ public sealed class EventShapeTests
     }
 
     [Fact]
+    public void Exists_false_inside_an_array_of_objects_looks_at_the_chosen_element()
+    {
+        // "a.c" is walked before "a.z": once c = "y" fixed element 1, z is absent from that element.
+        Match("""{"a":{"c":["y"],"z":[{"exists":false}]}}""", """{"a":[{"c":"x","z":1},{"c":"y"}]}""");
+        NoMatch("""{"a":{"c":["y"],"z":[{"exists":false}]}}""", """{"a":[{"c":"x"},{"c":"y","z":1}]}""");
+        // Without a field fixing the element, absence means no element has the field.
+        NoMatch("""{"a":{"z":[{"exists":false}]}}""", """{"a":[{"c":"x","z":1},{"c":"y"}]}""");
+    }
+
+    [Fact]
     public void Nested_object_paths_and_dotted_names_are_the_same_field()
     {
         Match("""{"detail":{"state":{"status":["running"]}}}""", """{"detail":{"state.status":"running"}}""");

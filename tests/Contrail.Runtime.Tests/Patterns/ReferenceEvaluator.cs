@@ -35,12 +35,12 @@ internal static class ReferenceEvaluator
     {
         if (i == fields.Count) return true;
         var (path, tests) = (fields[i].Key, fields[i].Value);
-        var atPath = leaves.Where(l => l.Path == path).ToList();
+        // Only values from the same array elements as those already chosen count, for presence and for absence.
+        var atPath = leaves.Where(l => l.Path == path && chosen.All(c => Compatible(c, l))).ToList();
         if (atPath.Count == 0)
             return tests.Any(IsAbsentTest) && Search(fields, i + 1, leaves, chosen);
         foreach (var leaf in atPath)
         {
-            if (!chosen.All(c => Compatible(c, leaf))) continue;
             if (!tests.Any(t => Test(t, leaf.Value))) continue;
             chosen.Add(leaf);
             var ok = Search(fields, i + 1, leaves, chosen);

@@ -28,6 +28,7 @@ internal static class EventFlattener
         }
         FlattenObject(ref reader, 0, paths, scratch);
         reader.Read(); // throws if anything but whitespace follows the object
+        scratch.GroupByPath();
         return true;
     }
 
@@ -61,13 +62,17 @@ internal static class EventFlattener
                     return;
                 }
                 var arrayId = scratch.NextArrayId++;
-                var index = 0;
+                var arrayStart = scratch.ValueCount;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    PushArray(scratch, arrayId, index++);
+                    var elementId = scratch.NextElementId++;
+                    var elementStart = scratch.ValueCount;
+                    PushArray(scratch, arrayId, elementId);
                     FlattenValue(ref reader, node, paths, scratch, directArrayElement: true);
                     scratch.ArrayDepth--;
+                    MatchScratch.SetRange(ref scratch.ElementRange, elementId, elementStart, scratch.ValueCount);
                 }
+                MatchScratch.SetRange(ref scratch.ArrayRange, arrayId, arrayStart, scratch.ValueCount);
                 return;
             }
         }
@@ -118,14 +123,11 @@ internal static class EventFlattener
             scratch.MemberCount += pairs;
         }
 
-        var head = scratch.PathHead[pathId];
-        if (head < 0)
+        if (scratch.PathCount[pathId]++ == 0)
         {
             if (scratch.TouchedCount == scratch.TouchedPaths.Length) Array.Resize(ref scratch.TouchedPaths, scratch.TouchedPaths.Length * 2);
             scratch.TouchedPaths[scratch.TouchedCount++] = pathId;
         }
-        value.Next = head;
-        scratch.PathHead[pathId] = scratch.ValueCount;
         scratch.ValueCount++;
     }
 
@@ -135,12 +137,12 @@ internal static class EventFlattener
         return raw.Length;
     }
 
-    private static void PushArray(MatchScratch scratch, int arrayId, int index)
+    private static void PushArray(MatchScratch scratch, int arrayId, int elementId)
     {
         var at = scratch.ArrayDepth * 2;
         if (at + 2 > scratch.ArrayStack.Length) Array.Resize(ref scratch.ArrayStack, scratch.ArrayStack.Length * 2);
         scratch.ArrayStack[at] = arrayId;
-        scratch.ArrayStack[at + 1] = index;
+        scratch.ArrayStack[at + 1] = elementId;
         scratch.ArrayDepth++;
     }
 

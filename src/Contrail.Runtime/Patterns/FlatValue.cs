@@ -12,8 +12,8 @@ internal enum FlatKind : byte
 
 /// <summary>
 /// One leaf value of an event at a path some rule uses. Bytes (unescaped UTF-8 for strings, the raw text for
-/// numbers) live in <see cref="MatchScratch.Bytes"/>; array membership (pairs of array id and element index, outermost
-/// first) in <see cref="MatchScratch.Members"/>. Values of one path are chained through <see cref="Next"/>.
+/// numbers) live in <see cref="MatchScratch.Bytes"/>; array membership (pairs of array id and element id, outermost
+/// first) in <see cref="MatchScratch.Members"/>. Values are numbered in document order.
 /// </summary>
 internal struct FlatValue
 {
@@ -25,7 +25,6 @@ internal struct FlatValue
     public long Number;
     public int MemberStart;
     public int MemberCount;
-    public int Next;
     public int FoldedStart;
     public int FoldedLength;
 }

@@ -18,15 +18,25 @@ internal sealed class MatchScratch
     public int[] Members = new int[64];
     public int MemberCount;
 
-    /// <summary>First value index per path id, -1 when the event has none.</summary>
-    public int[] PathHead = [];
+    /// <summary>Per path id: how many values the event has there, and where they start in <see cref="PathValues"/>.</summary>
+    public int[] PathCount = [];
+    public int[] PathStart = [];
     public int[] TouchedPaths = new int[64];
     public int TouchedCount;
 
-    /// <summary>Array nesting while flattening: pairs (array id, element index).</summary>
+    /// <summary>Value indexes grouped by path, each group in document order (filled by <see cref="GroupByPath"/>).</summary>
+    public int[] PathValues = new int[64];
+
+    /// <summary>Array nesting while flattening: pairs (array id, element id).</summary>
     public int[] ArrayStack = new int[64];
     public int ArrayDepth;
     public int NextArrayId;
+    public int NextElementId;
+
+    /// <summary>Per array id and per element id: the range [start, end) of value indexes emitted inside it.
+    /// Document order makes these ranges, so the values of one element are found by binary search.</summary>
+    public int[] ArrayRange = new int[64];
+    public int[] ElementRange = new int[64];
 
     public int[] RuleSeen = [];
     public int[] StateVisited = [];
@@ -53,10 +63,10 @@ internal sealed class MatchScratch
 
     public void Prepare(int pathCount, int stateCount, int ruleCount, int localPatterns)
     {
-        if (PathHead.Length < pathCount)
+        if (PathCount.Length < pathCount)
         {
-            PathHead = new int[Math.Max(pathCount, PathHead.Length * 2)];
-            Array.Fill(PathHead, -1);
+            PathCount = new int[Math.Max(pathCount, PathCount.Length * 2)];
+            PathStart = new int[PathCount.Length];
         }
         if (StateVisited.Length < stateCount)
         {
@@ -80,15 +90,44 @@ internal sealed class MatchScratch
         MemberCount = 0;
         ArrayDepth = 0;
         NextArrayId = 0;
+        NextElementId = 0;
         ChildCount = 0;
         ConstraintCount = 0;
     }
 
-    /// <summary>Forgets the event: resets only the path heads it touched.</summary>
+    /// <summary>Forgets the event: resets only the path counts it touched.</summary>
     public void Clear()
     {
-        for (var i = 0; i < TouchedCount; i++) PathHead[TouchedPaths[i]] = -1;
+        for (var i = 0; i < TouchedCount; i++) PathCount[TouchedPaths[i]] = 0;
         TouchedCount = 0;
+    }
+
+    /// <summary>Lays out <see cref="PathValues"/> once the event is flattened (a counting sort, O(values)).</summary>
+    public void GroupByPath()
+    {
+        if (PathValues.Length < ValueCount) PathValues = new int[Math.Max(ValueCount, PathValues.Length * 2)];
+        var offset = 0;
+        for (var i = 0; i < TouchedCount; i++)
+        {
+            var path = TouchedPaths[i];
+            PathStart[path] = offset;
+            offset += PathCount[path];
+        }
+        // Reuse PathStart as a moving cursor, then step it back.
+        for (var v = 0; v < ValueCount; v++) PathValues[PathStart[Values[v].PathId]++] = v;
+        for (var i = 0; i < TouchedCount; i++)
+        {
+            var path = TouchedPaths[i];
+            PathStart[path] -= PathCount[path];
+        }
+    }
+
+    /// <summary>Records where an array or element starts (value index), growing the range table as needed.</summary>
+    public static void SetRange(ref int[] ranges, int id, int start, int end)
+    {
+        if (2 * id + 2 > ranges.Length) Array.Resize(ref ranges, Math.Max(ranges.Length * 2, 2 * id + 2));
+        ranges[2 * id] = start;
+        ranges[2 * id + 1] = end;
     }
 
     /// <summary>A fresh stamp, different from every other since the last restart (see <see cref="Prepare"/>).</summary>

@@ -104,31 +104,71 @@ public sealed class Matcher<TKey> where TKey : notnull
                 // exists:false holds when no value at the path is compatible with the array elements chosen so
                 // far (event-ruler's rule; fields are walked in path order, so this is well defined).
                 var anyCompatible = false;
-                if (edge.Values is null)
+                var count = scratch.PathCount[edge.PathId];
+                if (count > 0)
                 {
-                    for (var v = scratch.PathHead[edge.PathId]; v >= 0 && !anyCompatible; v = scratch.Values[v].Next)
-                        anyCompatible = IsCompatible(v);
-                }
-                else
-                {
-                    for (var v = scratch.PathHead[edge.PathId]; v >= 0; v = scratch.Values[v].Next)
+                    var first = scratch.PathStart[edge.PathId];
+                    if (scratch.ConstraintCount == 0)
                     {
-                        if (!IsCompatible(v)) continue;
-                        anyCompatible = true;
-                        var start = scratch.ChildCount;
-                        edge.Values.Collect(ref scratch.Values[v], scratch);
-                        var end = scratch.ChildCount;
-                        if (start == end) continue;
-                        var constraintMark = scratch.ConstraintCount;
-                        PushMembership(v);
-                        for (var i = start; i < end; i++) VisitChild(scratch.Children[i]);
-                        scratch.ConstraintCount = constraintMark;
-                        scratch.ChildCount = start;
+                        anyCompatible = VisitValues(edge, first, first + count);
+                    }
+                    else
+                    {
+                        // Values compatible with the last element chosen lie inside that element's value range or
+                        // outside its whole array's range (document order); two binary searches find them, so an
+                        // array of N objects costs O(N log N) per field rather than O(N^2).
+                        var arrayId = scratch.Constraint[scratch.ConstraintCount - 2];
+                        var elementId = scratch.Constraint[scratch.ConstraintCount - 1];
+                        var values = scratch.PathValues.AsSpan(first, count);
+                        var arrayFrom = LowerBound(values, scratch.ArrayRange[2 * arrayId]);
+                        var arrayTo = LowerBound(values, scratch.ArrayRange[2 * arrayId + 1]);
+                        var elementFrom = LowerBound(values, scratch.ElementRange[2 * elementId]);
+                        var elementTo = LowerBound(values, scratch.ElementRange[2 * elementId + 1]);
+                        anyCompatible |= VisitValues(edge, first, first + arrayFrom);
+                        anyCompatible |= VisitValues(edge, first + elementFrom, first + elementTo);
+                        anyCompatible |= VisitValues(edge, first + arrayTo, first + count);
                     }
                 }
                 if (!anyCompatible)
                     foreach (var child in edge.AbsentChildren) VisitChild(child);
             }
+        }
+
+        /// <summary>Tests the values at positions [from, to) of PathValues; true when any was compatible.</summary>
+        private bool VisitValues(FieldEdge edge, int from, int to)
+        {
+            var anyCompatible = false;
+            for (var p = from; p < to; p++)
+            {
+                var v = scratch.PathValues[p];
+                if (!IsCompatible(v)) continue;
+                anyCompatible = true;
+                if (edge.Values is null) return true;
+                var start = scratch.ChildCount;
+                edge.Values.Collect(ref scratch.Values[v], scratch);
+                var end = scratch.ChildCount;
+                if (start == end) continue;
+                var constraintMark = scratch.ConstraintCount;
+                PushMembership(v);
+                for (var i = start; i < end; i++) VisitChild(scratch.Children[i]);
+                scratch.ConstraintCount = constraintMark;
+                scratch.ChildCount = start;
+                if (firstOnly && Found > 0) return true;
+            }
+            return anyCompatible;
+        }
+
+        private static int LowerBound(ReadOnlySpan<int> sorted, int value)
+        {
+            var lo = 0;
+            var hi = sorted.Length;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (sorted[mid] < value) lo = mid + 1;
+                else hi = mid;
+            }
+            return lo;
         }
 
         private void VisitChild(int child)

@@ -31,6 +31,17 @@ public sealed class EventShapeTests
     }
 
     [Fact]
+    public void Large_array_of_objects_is_matched_element_by_element()
+    {
+        // 20,000 elements, each with every field but one wrong; only the last element has all four right.
+        var elements = Enumerable.Range(0, 20_000).Select(i => $$"""{"a":"x","b":"y","c":"z","d":"{{(i == 19_999 ? "w" : "v")}}"}""");
+        var evt = "{\"items\":[" + string.Join(",", elements) + "]}";
+        var pattern = Contrail.Patterns.PatternCompiler.Compile("""{"items":{"a":["x"],"b":["y"],"c":["z"],"d":["w"]}}""");
+        Assert.True(pattern.Matches(System.Text.Encoding.UTF8.GetBytes(evt)));
+        Assert.False(pattern.Matches(System.Text.Encoding.UTF8.GetBytes(evt.Replace("\"w\"", "\"v\""))));
+    }
+
+    [Fact]
     public void Fields_from_different_arrays_combine_freely() =>
         Match("""{"a":{"x":[1]},"b":{"y":[2]}}""", """{"a":[{"x":0},{"x":1}],"b":[{"y":2},{"y":3}]}""");
 

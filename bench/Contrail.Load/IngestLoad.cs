@@ -15,7 +15,7 @@ internal static class IngestLoad
 {
     public static async Task<int> RunAsync(int batchSize, int connections, TimeSpan duration, TimeSpan warmup, bool routed)
     {
-        await using var server = await ServerProcess.StartAsync(new Dictionary<string, string>());
+        await using var server = await ServerProcess.StartAsync();
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false })
         {
             BaseAddress = new Uri(server.Url),
@@ -28,14 +28,18 @@ internal static class IngestLoad
         await Drain(client, TimeSpan.FromMinutes(5));
 
         var histogram = new Histogram();
+        var (userBefore, systemBefore) = (server.UserTime, server.SystemTime);
         var (events, errors, elapsed) = await Phase(client, batchSize, connections, duration, histogram, routed);
         var backlog = await Backlog(client);
         var drainWatch = Stopwatch.StartNew();
         await Drain(client, TimeSpan.FromMinutes(5));
         var drained = drainWatch.Elapsed;
+        var (user, system) = (server.UserTime - userBefore, server.SystemTime - systemBefore);
+        var cpu = user + system;
 
         Console.WriteLine($"  accepted: {events:N0} events in {elapsed.TotalSeconds:F1}s = {events / elapsed.TotalSeconds:N0} events/s ({events / batchSize / elapsed.TotalSeconds:N0} requests/s), errors {errors}");
         Console.WriteLine($"  latency per request: p50 {histogram.PercentileMs(50):F2} ms, p99 {histogram.PercentileMs(99):F2} ms, p99.9 {histogram.PercentileMs(99.9):F2} ms, max {histogram.PercentileMs(100):F1} ms");
+        Console.WriteLine($"  server CPU: {cpu.TotalSeconds:F1}s (user {user.TotalSeconds:F1}s, system {system.TotalSeconds:F1}s) for ingest and processing = {cpu.TotalMilliseconds * 1000 / events:F0} µs per event (a core's worth of CPU handles {events / cpu.TotalSeconds:N0} events/s)");
         Console.WriteLine($"  processing: backlog {backlog:N0} messages when sending stopped ({backlog / (2.0 * events / elapsed.TotalSeconds):F2}s of input), drained in {drained.TotalSeconds:F1}s => {(backlog < events / elapsed.TotalSeconds ? "kept up" : "did not keep up")}");
         return errors == 0 ? 0 : 1;
     }
@@ -61,7 +65,8 @@ internal static class IngestLoad
                 }
                 else
                 {
-                    Interlocked.Increment(ref errors);
+                    if (Interlocked.Increment(ref errors) <= 3)
+                        Console.Error.WriteLine($"  error: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
                     if (response.StatusCode == HttpStatusCode.ServiceUnavailable) await Task.Delay(100);
                 }
             }

@@ -10,6 +10,17 @@ internal sealed class ServerProcess : IAsyncDisposable
     public string ApiKey { get; }
     public string DataDir { get; }
 
+    /// <summary>CPU time the server has used so far (user + system), from /proc: cost per event, whatever else runs.</summary>
+    public TimeSpan CpuTime => UserTime + SystemTime;
+
+    public TimeSpan UserTime => TimeSpan.FromSeconds(Stat(11) / 100.0);
+
+    public TimeSpan SystemTime => TimeSpan.FromSeconds(Stat(12) / 100.0);
+
+    // utime and stime are fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second on Linux).
+    private long Stat(int index) =>
+        long.Parse(File.ReadAllText($"/proc/{_process.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[index]);
+
     private ServerProcess(Process process, string url, string apiKey, string dataDir)
     {
         _process = process;
@@ -17,6 +28,10 @@ internal sealed class ServerProcess : IAsyncDisposable
         ApiKey = apiKey;
         DataDir = dataDir;
     }
+
+    public static Task<ServerProcess> StartAsync() => StartAsync(Environment.GetEnvironmentVariables().Keys.Cast<string>()
+        .Where(k => k.StartsWith("CONTRAIL__", StringComparison.Ordinal) || k.StartsWith("DOTNET_", StringComparison.Ordinal))
+        .ToDictionary(k => k, k => Environment.GetEnvironmentVariable(k)!));
 
     public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
     {

@@ -34,7 +34,16 @@ public static class JsonBody
             try
             {
                 if (buffer.Length == 0) return (null, Problems.MalformedJson("the body is empty; send a JSON object"));
-                return (JsonDocument.Parse(buffer, new JsonDocumentOptions { MaxDepth = 64 }), null);
+                // ParseValue copies what it reads. JsonDocument.Parse(sequence) would keep pointing at the pipe's
+                // buffer, which goes back to the pool below and is reused by other requests.
+                var json = new Utf8JsonReader(buffer, new JsonReaderOptions { MaxDepth = 64 });
+                var document = JsonDocument.ParseValue(ref json);
+                if (json.Read())
+                {
+                    document.Dispose();
+                    return (null, Problems.MalformedJson($"unexpected content after the JSON value at byte {json.TokenStartIndex}"));
+                }
+                return (document, null);
             }
             catch (JsonException ex)
             {

@@ -34,12 +34,25 @@ public partial class StoreReader : IDisposable
 
     internal DbConnection Connection => _connection;
 
-    /// <summary>Runs raw SQL that is not part of the catalog (migrations, pragmas, savepoints).</summary>
+    /// <summary>Runs raw SQL that is not part of the catalog (migrations, pragmas).</summary>
     internal void ExecuteRaw(string sql)
     {
         using var command = _connection.CreateCommand();
         command.Transaction = Transaction;
         command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs a short fixed statement (savepoints) through a command prepared once per connection.</summary>
+    internal void ExecuteFixed(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = _connection.CreateCommand();
+            command.CommandText = sql;
+            _commands[sql] = command;
+        }
+        command.Transaction = Transaction;
         command.ExecuteNonQuery();
     }
 

@@ -78,6 +78,39 @@ public sealed class IngestTests : IAsyncLifetime
         Assert.Single(problem.Errors());
     }
 
+    [Fact]
+    public async Task Concurrent_requests_each_store_exactly_their_own_body()
+    {
+        // Regression: a parsed body must not share the request buffer, which is reused by other requests.
+        const int senders = 24, perSender = 40;
+        await Task.WhenAll(Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
+        {
+            for (var i = 0; i < perSender; i++)
+            {
+                var payload = new string((char)('a' + (s + i) % 26), 50 + (s * 7 + i) % 200);
+                using var response = await Client.PostJsonAsync("/events",
+                    $$$"""{"id":"conc-{{{s}}}-{{{i}}}","source":"conc","detail-type":"t","detail":{"sender":{{{s}}},"i":{{{i}}},"payload":"{{{payload}}}"}}""");
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            }
+        })));
+        for (var s = 0; s < senders; s += 5)
+            for (var i = 0; i < perSender; i += 7)
+            {
+                var detail = (await Client.GetJsonAsync($"/events/conc-{s}-{i}"))!["event"]!["detail"]!;
+                Assert.Equal(s, (int)detail["sender"]!);
+                Assert.Equal(i, (int)detail["i"]!);
+                Assert.Equal(new string((char)('a' + (s + i) % 26), 50 + (s * 7 + i) % 200), (string?)detail["payload"]);
+            }
+    }
+
+    [Fact]
+    public async Task Content_after_the_json_value_is_malformed()
+    {
+        using var response = await Client.PostJsonAsync("/events", """{"source":"a","detail-type":"t","detail":{}} {"more":1}""");
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("urn:contrail:problem:malformed-json", (string?)problem["type"]);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("42")]

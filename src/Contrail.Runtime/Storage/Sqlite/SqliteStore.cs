@@ -127,11 +127,11 @@ public sealed class SqliteStore : Store
             foreach (var op in batch)
             {
                 var mark = _writer.Mark();
-                if (useSavepoints) _writer.ExecuteRaw("SAVEPOINT unit");
+                if (useSavepoints) _writer.ExecuteFixed("SAVEPOINT unit");
                 try
                 {
                     op.Run(_writer);
-                    if (useSavepoints) _writer.ExecuteRaw("RELEASE unit");
+                    if (useSavepoints) _writer.ExecuteFixed("RELEASE unit");
                 }
                 catch (Exception ex)
                 {
@@ -139,8 +139,8 @@ public sealed class SqliteStore : Store
                     _writer.RollbackTo(mark);
                     if (useSavepoints)
                     {
-                        _writer.ExecuteRaw("ROLLBACK TO unit");
-                        _writer.ExecuteRaw("RELEASE unit");
+                        _writer.ExecuteFixed("ROLLBACK TO unit");
+                        _writer.ExecuteFixed("RELEASE unit");
                     }
                     op.Fail(ex);
                 }

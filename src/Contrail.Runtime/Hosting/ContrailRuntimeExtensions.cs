@@ -33,6 +33,7 @@ public static class ContrailRuntimeExtensions
         services.AddSingleton<EventIngest>();
         services.AddSingleton(NativeEventFormat.Format);
         services.AddSingleton<ApiKeys>();
+        services.AddSingleton<Functions.FunctionRegistry>();
         services.AddOptions<QueueConsumerOptions>().Bind(configuration.GetSection("Queues"));
 
         // Order matters: start-up declarations run before consumers start; consumers stop before the store closes.

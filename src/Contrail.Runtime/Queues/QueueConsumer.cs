@@ -55,7 +55,63 @@ internal sealed class QueueConsumer
         _pollInterval = pollInterval;
     }
 
-    public async Task RunAsync(CancellationToken stopping, CancellationToken abortHandlers)
+    public Task RunAsync(CancellationToken stopping, CancellationToken abortHandlers) =>
+        _registration.TransactionalHandler is not null ? RunTransactionalAsync(stopping) : RunAsyncHandlersAsync(stopping, abortHandlers);
+
+    /// <summary>
+    /// Handlers whose effects are all in the store: each batch is received, handled and acked in one
+    /// transaction, each message in a savepoint so that a failing one undoes only its own effects and is
+    /// retried (or dead-lettered) while the others commit. A crash commits nothing of the batch.
+    /// </summary>
+    private async Task RunTransactionalAsync(CancellationToken stopping)
+    {
+        var handler = _registration.TransactionalHandler!;
+        var batchSize = _registration.Concurrency + _registration.Prefetch;
+        var signal = StoreSignals.Queue(_registration.Queue);
+        var nextDeadLetterSweep = 0L;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var attributes = _queues.Get(_registration.Queue);
+                var sweep = Environment.TickCount64 >= nextDeadLetterSweep;
+                if (sweep) nextDeadLetterSweep = Environment.TickCount64 + (long)DeadLetterSweepInterval.TotalMilliseconds;
+                var handled = await _store.WriteAsync(w =>
+                {
+                    if (sweep) w.MessageMoveExhaustedToDlq(_registration.Queue, attributes);
+                    var messages = w.MessageReceiveMany(_registration.Queue, attributes, batchSize);
+                    foreach (var message in messages)
+                    {
+                        var error = w.InSavepoint(() =>
+                        {
+                            using var activity = ContrailTelemetry.StartConsumer("queue.handle " + message.Queue, message.Header("traceparent"));
+                            handler(w, message);
+                            w.MessageDelete(message.Id, message.ReceiveCount);
+                        });
+                        if (error is not null)
+                        {
+                            _logger.LogWarning(error, "Handling message {MessageId} (event {EventId}) from {Queue} failed (receive {ReceiveCount})",
+                                message.Id, message.EventId, message.Queue, message.ReceiveCount);
+                            Complete(w, new Completion(message, error, false), attributes);
+                        }
+                    }
+                    return messages.Count;
+                }, ct: stopping).ConfigureAwait(false);
+                if (handled == 0) await _store.Signals.WaitAsync(signal, _pollInterval, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Handling a batch from queue {Queue} failed; retrying", _registration.Queue);
+                await Task.Delay(_pollInterval, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RunAsyncHandlersAsync(CancellationToken stopping, CancellationToken abortHandlers)
     {
         var completer = Task.Run(CompleteLoopAsync, CancellationToken.None);
         // Messages held = received and not yet finished (waiting in the buffer or being handled).
@@ -136,18 +192,6 @@ internal sealed class QueueConsumer
         });
         try
         {
-            if (_registration.TransactionalHandler is { } transactional)
-            {
-                var handled = await _store.WriteAsync(w =>
-                {
-                    // A stale receipt means the message was received again meanwhile: leave it to that receiver.
-                    if (!w.MessageDelete(message.Id, message.ReceiveCount)) return false;
-                    transactional(w, message);
-                    return true;
-                }, ct: CancellationToken.None).ConfigureAwait(false);
-                if (!handled) _logger.LogWarning("Message {MessageId} was received again before it was handled; skipped", message.Id);
-                return;
-            }
             await _registration.Handler!(message, abort).ConfigureAwait(false);
             _completions.Writer.TryWrite(new Completion(message, null, false));
         }

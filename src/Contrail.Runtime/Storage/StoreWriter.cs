@@ -42,4 +42,27 @@ public sealed partial class StoreWriter : StoreReader
     }
 
     private void TouchQueue(string queue) => _touchedQueues.Add(queue);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a savepoint inside this transaction: if it throws, only its own
+    /// writes (and after-commit actions) are undone and the exception is returned; the rest commits.
+    /// </summary>
+    public Exception? InSavepoint(Action work)
+    {
+        var mark = Mark();
+        ExecuteFixed("SAVEPOINT part");
+        try
+        {
+            work();
+            ExecuteFixed("RELEASE part");
+            return null;
+        }
+        catch (Exception ex)
+        {
+            RollbackTo(mark);
+            ExecuteFixed("ROLLBACK TO part");
+            ExecuteFixed("RELEASE part");
+            return ex;
+        }
+    }
 }

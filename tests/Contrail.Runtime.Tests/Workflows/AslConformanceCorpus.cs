@@ -111,11 +111,23 @@ public static class AslConformanceCorpus
         return new AslCaseResult(valid == c.Valid, $"expected {(c.Valid ? "valid" : "invalid")}, {detail}");
     }
 
+    public static async Task<IReadOnlyList<HistoryEvent>> RunWithHistoryAsync(AslExecutionCase c)
+    {
+        var (_, result, _) = await ExecuteAsync(c);
+        return result?.History ?? [];
+    }
+
     public static async Task<AslCaseResult> RunAsync(AslExecutionCase c)
+    {
+        var (failure, result, mocks) = await ExecuteAsync(c);
+        return failure ?? Compare(c, result!, mocks!);
+    }
+
+    private static async Task<(AslCaseResult? Failure, AslExecutionResult? Result, MockLambdas? Mocks)> ExecuteAsync(AslExecutionCase c)
     {
         var options = new AslParseOptions { Type = c.Express ? AslStateMachineType.Express : AslStateMachineType.Standard };
         if (!AslDefinition.TryParse(c.DefinitionJson, out var definition, out var problems, options))
-            return new AslCaseResult(false, "definition rejected: " + string.Join(" | ", problems.Select(p => p.ToString())));
+            return (new AslCaseResult(false, "definition rejected: " + string.Join(" | ", problems.Select(p => p.ToString()))), null, null);
 
         var mocks = new MockLambdas(c.Mocks);
         var runner = new InMemoryAslRunner(mocks.HandleAsync);
@@ -136,9 +148,9 @@ public static class AslConformanceCorpus
         }
         catch (Exception e)
         {
-            return new AslCaseResult(false, "runner threw " + e);
+            return (new AslCaseResult(false, "runner threw " + e), null, null);
         }
-        return Compare(c, result, mocks);
+        return (null, result, mocks);
     }
 
     private static AslCaseResult Compare(AslExecutionCase c, AslExecutionResult result, MockLambdas mocks)

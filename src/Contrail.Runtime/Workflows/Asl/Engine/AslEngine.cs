@@ -630,7 +630,6 @@ public static class AslEngine
                     $"Invalid path '{state.ItemsPath?.Text ?? "$"}' : The ItemsPath field must reference a JSON array, but it references {Render(itemsValue)}");
             _ctx.Input = effective;
             var maxConcurrency = MaxConcurrency(state);
-            var (toleratedCount, toleratedPercentage) = Tolerance(state);
 
             var children = new FrameState[items.Count];
             var kind = state.IsDistributed ? FrameKind.MapRunItem : FrameKind.MapIteration;
@@ -650,6 +649,8 @@ public static class AslEngine
             _ctx.SetMapItem(-1, null);
 
             Emit("MapStateStarted", length: items.Count);
+            _ctx.Input = effective;
+            var (toleratedCount, toleratedPercentage) = Tolerance(state); // AWS evaluates these after MapStateStarted
             if (state.IsDistributed) Emit("MapRunStarted");
             if (children.Length == 0)
             {
@@ -759,8 +760,7 @@ public static class AslEngine
                     {
                         const string cause = "The specified tolerated failure threshold was exceeded";
                         Emit("MapRunFailed", error: AslErrorNames.ExceedToleratedFailureThreshold, cause: cause);
-                        Emit("MapStateFailed");
-                        HandleError(state, AslErrorNames.ExceedToleratedFailureThreshold, cause, terminal: false);
+                        HandleError(state, AslErrorNames.ExceedToleratedFailureThreshold, cause, terminal: false, beforeGivingUp: "MapStateFailed");
                         return;
                     }
                     var results = new AslValue[count];
@@ -779,8 +779,7 @@ public static class AslEngine
                         failure = o;
                 if (failure is { } f)
                 {
-                    Emit(prefix + "Failed");
-                    HandleError(state, f.Error, f.Cause, terminal: false);
+                    HandleError(state, f.Error, f.Cause, terminal: false, beforeGivingUp: prefix + "Failed");
                     return;
                 }
                 if (ordered.Any(o => o.Status != ChildOutcomeStatus.Succeeded))
@@ -817,11 +816,13 @@ public static class AslEngine
 
         // ------------------------------------------------------------ errors
 
-        private void HandleError(StateNode state, string? error, string? cause, bool terminal)
+        /// <param name="beforeGivingUp">An event to emit when the error is not retried (AWS records MapStateFailed/ParallelStateFailed only then).</param>
+        private void HandleError(StateNode state, string? error, string? cause, bool terminal, string? beforeGivingUp = null)
         {
             if (state is ExecutingStateNode exec)
             {
                 if (TryRetry(exec, error, terminal)) return;
+                if (beforeGivingUp is not null) Emit(beforeGivingUp);
                 try
                 {
                     if (TryCatch(exec, error, cause, terminal)) return;

@@ -117,13 +117,27 @@ public static class AslConformanceCorpus
         return result?.History ?? [];
     }
 
+    /// <summary>Runs a case with the in-memory runner and, separately, with <see cref="DurableSimulationDriver"/>.</summary>
+    public static async Task<(AslExecutionResult? InMemory, AslExecutionResult? Durable, IReadOnlyList<string> Problems)> RunBothDriversAsync(AslExecutionCase c)
+    {
+        var (_, inMemory, _) = await ExecuteAsync(c);
+        DurableSimulationDriver? durable = null;
+        var (_, durableResult, _) = await ExecuteAsync(c, (def, exec, handler) =>
+        {
+            durable = new DurableSimulationDriver(def, exec, handler);
+            return durable.RunAsync();
+        });
+        return (inMemory, durableResult, durable?.DeterminismProblems ?? (IReadOnlyList<string>)["definition rejected"]);
+    }
+
     public static async Task<AslCaseResult> RunAsync(AslExecutionCase c)
     {
         var (failure, result, mocks) = await ExecuteAsync(c);
         return failure ?? Compare(c, result!, mocks!);
     }
 
-    private static async Task<(AslCaseResult? Failure, AslExecutionResult? Result, MockLambdas? Mocks)> ExecuteAsync(AslExecutionCase c)
+    private static async Task<(AslCaseResult? Failure, AslExecutionResult? Result, MockLambdas? Mocks)> ExecuteAsync(
+        AslExecutionCase c, Func<AslDefinition, ExecutionContextData, AslTaskHandler, Task<AslExecutionResult>>? driver = null)
     {
         var options = new AslParseOptions { Type = c.Express ? AslStateMachineType.Express : AslStateMachineType.Standard };
         if (!AslDefinition.TryParse(c.DefinitionJson, out var definition, out var problems, options))
@@ -144,7 +158,8 @@ public static class AslConformanceCorpus
         AslExecutionResult result;
         try
         {
-            result = await runner.RunAsync(definition, exec).WaitAsync(TimeSpan.FromSeconds(30));
+            var run = driver is null ? runner.RunAsync(definition, exec) : driver(definition, exec, mocks.HandleAsync);
+            result = await run.WaitAsync(TimeSpan.FromSeconds(30));
         }
         catch (Exception e)
         {

@@ -85,6 +85,7 @@ public sealed record FrameState
     public bool Entered { get; init; }
 
     /// <summary>The current state's raw input (before InputPath), needed for ResultPath.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AslValue? Input { get; init; }
 
     public DateTimeOffset EnteredTime { get; init; }
@@ -103,12 +104,14 @@ public sealed record FrameState
     public int[]? RetrierAttempts { get; init; }
 
     /// <summary>Variables assigned in this frame's scope.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AslObject? Variables { get; init; }
 
     /// <summary>
     /// Read-only snapshot of the outer scopes (Parallel branches and inline Map iterations read them; distributed
     /// Map items get none). Identical for all children of one state: a driver may store it once and re-attach it.
     /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AslObject? InheritedVariables { get; init; }
 
     public TimerPurpose TimerPurpose { get; init; }
@@ -121,6 +124,7 @@ public sealed record FrameState
     public int ChildCount { get; init; }
 
     /// <summary>The frame's output once it succeeded.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AslValue? Output { get; init; }
 
     public string? Error { get; init; }

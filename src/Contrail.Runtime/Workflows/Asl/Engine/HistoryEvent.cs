@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Globalization;
 
 namespace Contrail.Workflows.Asl;
@@ -19,8 +20,11 @@ public sealed record HistoryEvent
     public string? FrameId { get; init; }
 
     public string? Name { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AslValue? Input { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AslValue? Output { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AslValue? Parameters { get; init; }
     public string? Error { get; init; }
     public string? Cause { get; init; }
@@ -30,6 +34,7 @@ public sealed record HistoryEvent
     public int? Length { get; init; }
     public long? TimeoutInSeconds { get; init; }
     public long? HeartbeatInSeconds { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AslObject? AssignedVariables { get; init; }
 
     /// <summary>The name of the details member in AWS's shape (e.g. <c>stateEnteredEventDetails</c>), or null for events without details.</summary>

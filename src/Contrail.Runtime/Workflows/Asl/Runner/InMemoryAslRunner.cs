@@ -140,41 +140,28 @@ public sealed class InMemoryAslRunner
             }
         }
 
-        private void Record(StepResult step)
+        private StepResult Record(StepResult step)
         {
             Interlocked.Add(ref Transitions, step.Transitions);
-            if (!_runner._options.RecordHistory || step.Events.Count == 0) return;
-            lock (_history) _history.AddRange(step.Events);
+            if (_runner._options.RecordHistory && step.Events.Count > 0)
+                lock (_history) _history.AddRange(step.Events);
+            return step;
         }
 
         private DateTimeOffset Now(FrameClock clock) => _runner._options.VirtualTime ? clock.Now : _runner._options.TimeProvider.GetUtcNow();
 
         public async Task<FrameEnd> RunFrameAsync(FrameState frame, FrameClock clock, bool isRoot, CancellationToken ct)
         {
-            var step = AslEngine.Advance(_def, _exec, frame, Now(clock));
+            var step = Record(AslEngine.Advance(_def, _exec, frame, Now(clock)));
             while (true)
             {
-                Record(step);
-                if (isRoot && _deadline is { } deadline && clock.Now > deadline && !step.Frame.IsFinished)
-                {
-                    clock.Now = deadline;
-                    step = AslEngine.TimeOut(_def, _exec, step.Frame, deadline);
-                    Record(step);
-                    return new FrameEnd(step.Frame, clock, true);
-                }
-                if (ct.IsCancellationRequested && !step.Frame.IsFinished)
-                {
-                    step = AslEngine.Abort(_def, _exec, step.Frame, Now(clock), "States.Aborted", "The run was cancelled.");
-                    Record(step);
-                    return new FrameEnd(step.Frame, clock, false);
-                }
+                if (step.Frame.IsFinished) return new FrameEnd(step.Frame, clock, false);
+                if (isRoot && _deadline is { } deadline && clock.Now > deadline) return TimeOut(step, clock, deadline);
+                if (ct.IsCancellationRequested) return Abort(step, clock);
                 switch (step.Action)
                 {
-                    case CompletedAction:
-                    case FailedAction:
-                        return new FrameEnd(step.Frame, clock, false);
                     case ContinueAction:
-                        step = AslEngine.Advance(_def, _exec, step.Frame, Now(clock));
+                        step = Record(AslEngine.Advance(_def, _exec, step.Frame, Now(clock)));
                         break;
                     case InvokeTaskAction invoke:
                         {
@@ -185,22 +172,18 @@ public sealed class InMemoryAslRunner
                             }
                             catch (OperationCanceledException) when (ct.IsCancellationRequested)
                             {
-                                continue; // the cancellation check at the top of the loop aborts the frame
+                                return Abort(step, clock);
                             }
-                            step = outcome.IsSuccess
+                            step = Record(outcome.IsSuccess
                                 ? AslEngine.ResumeWithTaskResult(_def, _exec, step.Frame, outcome.Result ?? AslValue.Null, Now(clock))
-                                : AslEngine.ResumeWithTaskError(_def, _exec, step.Frame, outcome.Error ?? "States.TaskFailed", outcome.Cause, Now(clock));
+                                : AslEngine.ResumeWithTaskError(_def, _exec, step.Frame, outcome.Error ?? AslErrorNames.TaskFailed, outcome.Cause, Now(clock)));
                             break;
                         }
                     case WaitUntilAction wait:
                         {
                             if (_runner._options.VirtualTime)
                             {
-                                if (isRoot && _deadline is { } d && wait.Until > d)
-                                {
-                                    clock.Now = d;
-                                    continue; // the deadline check above times the execution out
-                                }
+                                if (isRoot && _deadline is { } d && wait.Until > d) return TimeOut(step, clock, d);
                                 if (wait.Until > clock.Now) clock.Now = wait.Until;
                             }
                             else
@@ -212,23 +195,36 @@ public sealed class InMemoryAslRunner
                                 }
                                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
                                 {
-                                    continue;
+                                    return Abort(step, clock);
                                 }
                             }
-                            step = AslEngine.ResumeAfterWait(_def, _exec, step.Frame, Now(clock));
+                            step = Record(AslEngine.ResumeAfterWait(_def, _exec, step.Frame, Now(clock)));
                             break;
                         }
                     case StartChildrenAction start:
                         {
                             var outcomes = await RunChildrenAsync(start.Batch, clock, ct).ConfigureAwait(false);
-                            if (ct.IsCancellationRequested) continue;
-                            step = AslEngine.ResumeWithChildren(_def, _exec, step.Frame, outcomes, Now(clock));
+                            if (ct.IsCancellationRequested) return Abort(step, clock);
+                            step = Record(AslEngine.ResumeWithChildren(_def, _exec, step.Frame, outcomes, Now(clock)));
                             break;
                         }
                     default:
                         throw new InvalidOperationException("Unknown step action " + step.Action);
                 }
             }
+        }
+
+        private FrameEnd TimeOut(StepResult step, FrameClock clock, DateTimeOffset deadline)
+        {
+            clock.Now = deadline;
+            var end = Record(AslEngine.TimeOut(_def, _exec, step.Frame, deadline));
+            return new FrameEnd(end.Frame, clock, true);
+        }
+
+        private FrameEnd Abort(StepResult step, FrameClock clock)
+        {
+            var end = Record(AslEngine.Abort(_def, _exec, step.Frame, Now(clock), "States.Aborted", "The run was cancelled."));
+            return new FrameEnd(end.Frame, clock, false);
         }
 
         private async ValueTask<TaskOutcome> InvokeAsync(TaskRequest request, CancellationToken ct)

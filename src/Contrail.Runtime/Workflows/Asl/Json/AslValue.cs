@@ -565,8 +565,8 @@ public static class AslJson
         switch (value.Kind)
         {
             case AslValueKind.Number:
-                var n = (AslNumber)value;
-                return n.IsLong ? n.Long.GetHashCode() : n.Double.GetHashCode();
+                // Equal numbers must hash alike whatever their text (1 and 1.0): hash the double value.
+                return ((AslNumber)value).Double.GetHashCode();
             case AslValueKind.String: return ((AslString)value).Value.GetHashCode(StringComparison.Ordinal);
             case AslValueKind.Array:
                 {

@@ -163,6 +163,7 @@ public static class AslEngine
 
         private int _stepTransitions;
         private StepAction? _action;
+        private ulong _frameSeed;
 
         public Run(AslDefinition def, ExecutionContextData exec, FrameState f, DateTimeOffset now)
         {
@@ -311,8 +312,8 @@ public static class AslEngine
 
         private ulong Seed(StateNode state, ulong purpose)
         {
-            var s = DeterministicRandom.Mix(_exec.RandomSeed, DeterministicRandom.Hash(_frameId));
-            s = DeterministicRandom.Mix(s, DeterministicRandom.Hash(state.Name));
+            if (_frameSeed == 0) _frameSeed = DeterministicRandom.Mix(_exec.RandomSeed, DeterministicRandom.Hash(_frameId)) | 1;
+            var s = DeterministicRandom.Mix(_frameSeed, state.NameHash);
             s = DeterministicRandom.Mix(s, ((ulong)(uint)_visit << 32) | (uint)_retryCount);
             return DeterministicRandom.Mix(s, purpose);
         }

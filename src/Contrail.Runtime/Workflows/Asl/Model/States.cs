@@ -57,7 +57,11 @@ public abstract class StateNode
         Type = type;
         EnteredEventType = type + "StateEntered";
         ExitedEventType = type + "StateExited";
+        NameHash = DeterministicRandom.Hash(name);
     }
+
+    /// <summary>Stable hash of the name, part of the state's random seed (computed once).</summary>
+    internal ulong NameHash { get; }
 
     public string Name { get; }
     public AslStateType Type { get; }

@@ -62,6 +62,7 @@ internal sealed class DurableSimulationDriver
         new(_template.ExecutionId, _template.Name, _template.Input, _template.StartTime, _template.StateMachineId, _template.StateMachineName)
         {
             RoleArn = _template.RoleArn,
+            Region = _template.Region,
             Type = _template.Type,
             RandomSeed = _template.RandomSeed,
             RedriveCount = _template.RedriveCount,

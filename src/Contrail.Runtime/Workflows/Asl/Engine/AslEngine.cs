@@ -243,7 +243,7 @@ public static class AslEngine
             switch (_kind)
             {
                 case FrameKind.Root:
-                    Emit("ExecutionStarted", input: _exec.Input);
+                    Emit("ExecutionStarted", input: _exec.Input, roleArn: _exec.RoleArn.Length == 0 ? null : _exec.RoleArn);
                     break;
                 case FrameKind.MapIteration:
                     Emit("MapIterationStarted", name: _parentState, index: _index);
@@ -535,7 +535,8 @@ public static class AslEngine
             }
             else
             {
-                Emit("TaskScheduled", parameters: input, resource: resource.EventResource, resourceType: resource.EventResourceType, timeout: timeout, heartbeat: heartbeat);
+                Emit("TaskScheduled", parameters: input, resource: resource.EventResource, resourceType: resource.EventResourceType, timeout: timeout, heartbeat: heartbeat,
+                    region: resource.Region ?? _exec.Region);
                 Emit("TaskStarted", resource: resource.EventResource, resourceType: resource.EventResourceType);
             }
             _taskToken = token;
@@ -935,7 +936,7 @@ public static class AslEngine
 
         private HistoryEvent? Emit(string type, string? name = null, AslValue? input = null, AslValue? output = null, AslValue? parameters = null,
             string? error = null, string? cause = null, string? resource = null, string? resourceType = null, int? index = null, int? length = null,
-            long? timeout = null, long? heartbeat = null, AslObject? assigned = null)
+            long? timeout = null, long? heartbeat = null, AslObject? assigned = null, string? region = null, string? roleArn = null)
         {
             if (_quiet) return null;
             var id = _exec.EventIds.Next();
@@ -959,6 +960,8 @@ public static class AslEngine
                 TimeoutInSeconds = timeout,
                 HeartbeatInSeconds = heartbeat,
                 AssignedVariables = assigned,
+                Region = region,
+                RoleArn = roleArn,
             };
             _lastEventId = id;
             _events.Add(e);

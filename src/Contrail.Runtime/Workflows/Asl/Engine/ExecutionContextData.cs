@@ -57,6 +57,9 @@ public sealed class ExecutionContextData
     public string StateMachineId { get; }
     public string StateMachineName { get; }
     public string RoleArn { get; init; } = "";
+
+    /// <summary>The region reported in TaskScheduled events of service integrations without one in their ARN.</summary>
+    public string Region { get; init; } = "us-east-1";
     public AslStateMachineType Type { get; init; } = AslStateMachineType.Standard;
     public int RedriveCount { get; init; }
 

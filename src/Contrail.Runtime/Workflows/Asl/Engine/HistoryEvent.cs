@@ -30,6 +30,12 @@ public sealed record HistoryEvent
     public string? Cause { get; init; }
     public string? Resource { get; init; }
     public string? ResourceType { get; init; }
+
+    /// <summary>TaskScheduled: the integration's region.</summary>
+    public string? Region { get; init; }
+
+    /// <summary>ExecutionStarted: the execution's role.</summary>
+    public string? RoleArn { get; init; }
     public int? Index { get; init; }
     public int? Length { get; init; }
     public long? TimeoutInSeconds { get; init; }
@@ -64,6 +70,7 @@ public sealed record HistoryEvent
         if (Length is { } length) d.Add("length", AslNumber.FromLong(length));
         if (ResourceType is not null) d.Add("resourceType", ResourceType);
         if (Resource is not null) d.Add("resource", Resource);
+        if (Region is not null) d.Add("region", Region);
         if (Input is not null)
         {
             d.Add("input", Input.ToJsonString());
@@ -75,6 +82,7 @@ public sealed record HistoryEvent
             d.Add("output", Output.ToJsonString());
             d.Add("outputDetails", Truncated());
         }
+        if (RoleArn is not null) d.Add("roleArn", RoleArn);
         if (Error is not null) d.Add("error", Error);
         if (Cause is not null) d.Add("cause", Cause);
         if (TimeoutInSeconds is { } t) d.Add("timeoutInSeconds", AslNumber.FromLong(t));

@@ -3,7 +3,7 @@ using Contrail.Workflows.Asl;
 namespace Contrail.Tests.Workflows;
 
 /// <summary>
-/// The execution model is resumable: every corpus case gives exactly the same outcome when each frame is serialised
+/// The execution model is resumable: every corpus case (JSONPath and JSONata) gives exactly the same outcome when each frame is serialised
 /// to JSON and reloaded between steps and each step is replayed from its stored row (see <see cref="DurableSimulationDriver"/>).
 /// </summary>
 public sealed class AslResumabilityTests
@@ -16,7 +16,6 @@ public sealed class AslResumabilityTests
         var compared = 0;
         foreach (var c in AslConformanceCorpus.Cases)
         {
-            if (c.Group == AslConformanceCorpus.JsonataGroup) continue;
             var (inMemory, durable, determinism) = await AslConformanceCorpus.RunBothDriversAsync(c);
             if (inMemory is null || durable is null)
             {

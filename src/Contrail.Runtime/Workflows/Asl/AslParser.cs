@@ -249,13 +249,15 @@ internal sealed class AslParser
         {
             if (allowed.Contains("InputPath")) (state.InputPath, state.InputPathIsNull) = ParseIoPath(el, "InputPath", pointer, name);
             if (allowed.Contains("OutputPath")) (state.OutputPath, state.OutputPathIsNull) = ParseIoPath(el, "OutputPath", pointer, name);
+            if (el.TryGetProperty("Assign", out var assign) && allowed.Contains("Assign"))
+                state.Assign = ParseAssign(assign, pointer + "/Assign", name);
         }
-        else if (el.TryGetProperty("Output", out var output))
+        else
         {
-            state.JsonataOutput = AslValue.FromJsonElement(output);
+            var j = state.Jsonata ??= new JsonataFields();
+            if (el.TryGetProperty("Output", out var output) && allowed.Contains("Output")) j.Output = Jsonata(output, pointer + "/Output", name);
+            if (el.TryGetProperty("Assign", out var assign) && allowed.Contains("Assign")) j.Assign = ParseJsonataAssign(assign, pointer + "/Assign", name);
         }
-        if (el.TryGetProperty("Assign", out var assign) && allowed.Contains("Assign"))
-            state.Assign = ParseAssign(assign, pointer + "/Assign", name, language);
 
         if (type is not (AslStateType.Choice or AslStateType.Succeed or AslStateType.Fail))
             ParseTransition(state, el, pointer);
@@ -346,6 +348,13 @@ internal sealed class AslParser
             if (el.TryGetProperty("ResultSelector", out var selector)) state.ResultSelector = CompileObjectTemplate(selector, pointer + "/ResultSelector", name, "ResultSelector");
             state.ResultPath = ParseResultPath(el, pointer, name);
         }
+        else
+        {
+            var j = state.Jsonata ??= new JsonataFields();
+            if (el.TryGetProperty("Arguments", out var arguments)) j.Arguments = Jsonata(arguments, pointer + "/Arguments", name);
+            if (el.TryGetProperty("TimeoutSeconds", out var ts) && IsJsonataExpression(ts, language)) j.TimeoutSeconds = Jsonata(ts, pointer + "/TimeoutSeconds", name);
+            if (el.TryGetProperty("HeartbeatSeconds", out var hs) && IsJsonataExpression(hs, language)) j.HeartbeatSeconds = Jsonata(hs, pointer + "/HeartbeatSeconds", name);
+        }
         ParseRetryCatch(state, el, pointer, language);
 
         var hasTimeout = el.TryGetProperty("TimeoutSeconds", out var timeout);
@@ -418,7 +427,14 @@ internal sealed class AslParser
         else next = nextEl.GetString();
 
         ObjectNode? assign = null;
-        if (rule.TryGetProperty("Assign", out var assignEl)) assign = ParseAssign(assignEl, pointer + "/Assign", stateName, language);
+        JTemplate? jsonataAssign = null;
+        JTemplate? jsonataOutput = null;
+        if (rule.TryGetProperty("Assign", out var assignEl))
+        {
+            if (language == AslQueryLanguage.JsonPath) assign = ParseAssign(assignEl, pointer + "/Assign", stateName);
+            else jsonataAssign = ParseJsonataAssign(assignEl, pointer + "/Assign", stateName);
+        }
+        if (language == AslQueryLanguage.Jsonata && rule.TryGetProperty("Output", out var outputEl)) jsonataOutput = Jsonata(outputEl, pointer + "/Output", stateName);
 
         ChoiceCondition? condition;
         if (language == AslQueryLanguage.Jsonata)
@@ -437,7 +453,7 @@ internal sealed class AslParser
                 {
                     JsonValueKind.True => new ConstantCondition(true),
                     JsonValueKind.False => new ConstantCondition(false),
-                    JsonValueKind.String when IsJsonataText(cond.GetString()) => new JsonataCondition(),
+                    JsonValueKind.String when IsJsonataText(cond.GetString()) => new JsonataChoiceCondition(Jsonata(cond, pointer + "/Condition", stateName)),
                     _ => null,
                 };
                 if (condition is null) Problem(stateName, pointer + "/Condition", "Condition must be a boolean or a JSONata expression");
@@ -448,7 +464,7 @@ internal sealed class AslParser
             condition = ParseCondition(rule, pointer, stateName, topLevel: true);
         }
         if (condition is null || next is null) return null;
-        return new ChoiceBranch { Condition = condition, Next = next, Assign = assign };
+        return new ChoiceBranch { Condition = condition, Next = next, Assign = assign, JsonataAssign = jsonataAssign, JsonataOutput = jsonataOutput };
     }
 
     private ChoiceCondition? ParseCondition(JsonElement rule, string pointer, string stateName, bool topLevel)
@@ -564,7 +580,9 @@ internal sealed class AslParser
         var fieldPointer = pointer + "/" + fields[0];
         if (IsJsonataExpression(value, language))
         {
-            state.RequiresJsonata = true;
+            var j = state.Jsonata ??= new JsonataFields();
+            if (fields[0] == "Seconds") j.Seconds = Jsonata(value, fieldPointer, name);
+            else j.Timestamp = Jsonata(value, fieldPointer, name);
             return state;
         }
         switch (fields[0])
@@ -596,8 +614,20 @@ internal sealed class AslParser
             Problem(name, pointer, "A Fail state may have only one of [\"Cause\", \"CausePath\"]");
         state.Error = OptionalString(el, "Error", pointer, name);
         state.Cause = OptionalString(el, "Cause", pointer, name);
-        if (language == AslQueryLanguage.Jsonata && (IsJsonataText(state.Error) || IsJsonataText(state.Cause)))
-            state.RequiresJsonata = true;
+        if (language == AslQueryLanguage.Jsonata)
+        {
+            var j = state.Jsonata ??= new JsonataFields();
+            if (IsJsonataText(state.Error))
+            {
+                j.Error = Jsonata(el.GetProperty("Error"), pointer + "/Error", name);
+                state.Error = null;
+            }
+            if (IsJsonataText(state.Cause))
+            {
+                j.Cause = Jsonata(el.GetProperty("Cause"), pointer + "/Cause", name);
+                state.Cause = null;
+            }
+        }
         if (el.TryGetProperty("ErrorPath", out var errorPath)) state.ErrorPath = ParseDynamicString(errorPath, pointer + "/ErrorPath", name, "ErrorPath");
         if (el.TryGetProperty("CausePath", out var causePath)) state.CausePath = ParseDynamicString(causePath, pointer + "/CausePath", name, "CausePath");
         return state;
@@ -612,9 +642,9 @@ internal sealed class AslParser
             if (el.TryGetProperty("ResultSelector", out var selector)) state.ResultSelector = CompileObjectTemplate(selector, pointer + "/ResultSelector", name, "ResultSelector");
             state.ResultPath = ParseResultPath(el, pointer, name);
         }
-        else if (el.TryGetProperty("Arguments", out _))
+        else if (el.TryGetProperty("Arguments", out var arguments))
         {
-            state.RequiresJsonata = true;
+            (state.Jsonata ??= new JsonataFields()).Arguments = Jsonata(arguments, pointer + "/Arguments", name);
         }
         ParseRetryCatch(state, el, pointer, language);
         if (!el.TryGetProperty("Branches", out var branches))
@@ -671,8 +701,12 @@ internal sealed class AslParser
         }
         else
         {
-            if (el.TryGetProperty("Items", out _)) state.RequiresJsonata = true;
-            if (el.TryGetProperty("ItemSelector", out var selector)) state.ItemSelector = CompileJsonataTemplate(selector, state);
+            var j = state.Jsonata ??= new JsonataFields();
+            if (el.TryGetProperty("Items", out var items)) j.Items = Jsonata(items, pointer + "/Items", name);
+            if (el.TryGetProperty("ItemSelector", out var selector)) j.ItemSelector = Jsonata(selector, pointer + "/ItemSelector", name);
+            if (el.TryGetProperty("MaxConcurrency", out var mc) && IsJsonataExpression(mc, language)) j.MaxConcurrency = Jsonata(mc, pointer + "/MaxConcurrency", name);
+            if (el.TryGetProperty("ToleratedFailureCount", out var tfc) && IsJsonataExpression(tfc, language)) j.ToleratedFailureCount = Jsonata(tfc, pointer + "/ToleratedFailureCount", name);
+            if (el.TryGetProperty("ToleratedFailurePercentage", out var tfp) && IsJsonataExpression(tfp, language)) j.ToleratedFailurePercentage = Jsonata(tfp, pointer + "/ToleratedFailurePercentage", name);
         }
         ParseRetryCatch(state, el, pointer, language);
 
@@ -867,9 +901,16 @@ internal sealed class AslParser
         else next = nextEl.GetString();
         var resultPath = language == AslQueryLanguage.JsonPath ? ParseResultPath(c, pointer, stateName) : ResultPathSpec.Replace;
         ObjectNode? assign = null;
-        if (c.TryGetProperty("Assign", out var assignEl)) assign = ParseAssign(assignEl, pointer + "/Assign", stateName, language);
+        JTemplate? jsonataAssign = null;
+        JTemplate? jsonataOutput = null;
+        if (c.TryGetProperty("Assign", out var assignEl))
+        {
+            if (language == AslQueryLanguage.JsonPath) assign = ParseAssign(assignEl, pointer + "/Assign", stateName);
+            else jsonataAssign = ParseJsonataAssign(assignEl, pointer + "/Assign", stateName);
+        }
+        if (language == AslQueryLanguage.Jsonata && c.TryGetProperty("Output", out var outputEl)) jsonataOutput = Jsonata(outputEl, pointer + "/Output", stateName);
         if (errors is null || next is null) return null;
-        return new Catcher { ErrorEquals = errors, Next = next, ResultPath = resultPath, Assign = assign };
+        return new Catcher { ErrorEquals = errors, Next = next, ResultPath = resultPath, Assign = assign, JsonataAssign = jsonataAssign, JsonataOutput = jsonataOutput };
     }
 
     private string[]? ParseErrorEquals(JsonElement obj, string pointer, string stateName, bool isLast)
@@ -962,33 +1003,25 @@ internal sealed class AslParser
         return null;
     }
 
-    private ObjectNode? ParseAssign(JsonElement value, string pointer, string stateName, AslQueryLanguage language)
+    private bool CheckAssignNames(JsonElement value, string pointer, string stateName, bool jsonPath)
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
             Problem(stateName, pointer, "Assign must be an object");
-            return null;
+            return false;
         }
         foreach (var p in value.EnumerateObject())
         {
-            var name = language == AslQueryLanguage.JsonPath && p.Name.EndsWith(".$", StringComparison.Ordinal) ? p.Name[..^2] : p.Name;
+            var name = jsonPath && p.Name.EndsWith(".$", StringComparison.Ordinal) ? p.Name[..^2] : p.Name;
             if (!IsVariableName(name))
                 Problem(stateName, pointer + "/" + Escape(p.Name), $"'{name}' is not a valid variable name (letters, digits and '_', not starting with a digit, at most 80 characters)");
         }
-        if (language == AslQueryLanguage.Jsonata)
-        {
-            var keys = new List<string>();
-            var values = new List<PayloadNode>();
-            var requires = false;
-            foreach (var p in value.EnumerateObject())
-            {
-                keys.Add(p.Name);
-                var v = AslValue.FromJsonElement(p.Value);
-                requires |= ContainsJsonata(v);
-                values.Add(new ConstantNode(v));
-            }
-            return requires ? new ObjectNode(keys.ToArray(), values.ToArray()) { RequiresJsonata = true } : new ObjectNode(keys.ToArray(), values.ToArray());
-        }
+        return true;
+    }
+
+    private ObjectNode? ParseAssign(JsonElement value, string pointer, string stateName)
+    {
+        if (!CheckAssignNames(value, pointer, stateName, jsonPath: true)) return null;
         var node = CompileTemplate(value, pointer, stateName);
         return node switch
         {
@@ -997,6 +1030,12 @@ internal sealed class AslParser
             _ => null,
         };
     }
+
+    private JTemplate? ParseJsonataAssign(JsonElement value, string pointer, string stateName) =>
+        CheckAssignNames(value, pointer, stateName, jsonPath: false) ? Jsonata(value, pointer, stateName) : null;
+
+    private JTemplate Jsonata(JsonElement value, string pointer, string stateName) =>
+        JTemplate.Compile(value, message => Problem(stateName, pointer, message));
 
     private static ObjectNode ConstantObject(AslObject obj)
     {
@@ -1082,13 +1121,6 @@ internal sealed class AslParser
         return null;
     }
 
-    private static PayloadNode CompileJsonataTemplate(JsonElement value, StateNode state)
-    {
-        var v = AslValue.FromJsonElement(value);
-        if (ContainsJsonata(v)) state.RequiresJsonata = true;
-        return new ConstantNode(v);
-    }
-
     // ---------------------------------------------------------------- helpers
 
     private AslQueryLanguage? ParseLanguage(JsonElement value, string pointer, string? stateName)
@@ -1123,14 +1155,6 @@ internal sealed class AslParser
     internal static bool IsJsonataText(string? s) =>
         s is not null && s.StartsWith("{%", StringComparison.Ordinal) && s.EndsWith("%}", StringComparison.Ordinal);
 
-    private static bool ContainsJsonata(AslValue v) => v switch
-    {
-        AslString s => IsJsonataText(s.Value),
-        AslArray a => a.Items.ToArray().Any(ContainsJsonata),
-        AslObject o => o.Values.ToArray().Any(ContainsJsonata),
-        _ => false,
-    };
-
     private static bool IsVariableName(string name) =>
         name.Length is > 0 and <= 80 && JsonPathExpression.IsVariableStart(name[0]) && name.All(JsonPathExpression.IsVariablePart);
 
@@ -1156,10 +1180,4 @@ internal sealed class AslParser
 internal sealed class ConstantCondition(bool value) : ChoiceCondition
 {
     public override bool Evaluate(EvalContext ctx) => value;
-}
-
-/// <summary>A JSONata Condition expression: this engine does not evaluate JSONata.</summary>
-internal sealed class JsonataCondition : ChoiceCondition
-{
-    public override bool Evaluate(EvalContext ctx) => throw AslEngine.JsonataNotSupported();
 }

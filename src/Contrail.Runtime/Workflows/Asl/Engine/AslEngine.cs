@@ -115,9 +115,6 @@ public static class AslEngine
         return run.Result();
     }
 
-    internal static AslRuntimeException JsonataNotSupported() =>
-        new(AslErrorNames.Runtime, "This state uses JSONata expressions, which Contrail's ASL engine does not evaluate (JSONPath mode only).");
-
     private static void Require(FrameState frame, FrameStatus status)
     {
         if (frame.Status != status)
@@ -288,14 +285,16 @@ public static class AslEngine
         private void Execute(StateNode state)
         {
             PrepareContext(state);
-            if (state.RequiresJsonata) throw JsonataNotSupported();
             switch (state)
             {
                 case PassStateNode pass: ExecPass(pass); break;
                 case TaskStateNode task: ExecTask(task); break;
                 case ChoiceStateNode choice: ExecChoice(choice); break;
                 case WaitStateNode wait: ExecWait(wait); break;
-                case SucceedStateNode succeed: Exit(succeed, ApplyOutputPath(succeed, EffectiveInput(succeed)), null, null); break;
+                case SucceedStateNode succeed:
+                    if (succeed.Jsonata is { } j) Exit(succeed, JsonataOutput(j.Output, Scope(), _input), null, null);
+                    else Exit(succeed, ApplyOutputPath(succeed, EffectiveInput(succeed)), null, null);
+                    break;
                 case FailStateNode fail: ExecFail(fail); break;
                 case ParallelStateNode parallel: ExecParallel(parallel); break;
                 case MapStateNode map: ExecMap(map); break;
@@ -330,7 +329,6 @@ public static class AslEngine
 
         private AslValue ApplyOutputPath(StateNode state, AslValue value)
         {
-            if (state.JsonataOutput is { } literal) return literal;
             if (state.OutputPathIsNull) return AslObject.Empty;
             if (state.OutputPath is null) return value;
             _ctx.Input = value;
@@ -340,9 +338,24 @@ public static class AslEngine
         private AslObject? EvaluateAssign(ObjectNode? assign, AslValue dollar)
         {
             if (assign is null) return null;
-            if (assign.RequiresJsonata) throw JsonataNotSupported();
             _ctx.Input = dollar;
             return assign.EvaluateObject(_ctx);
+        }
+
+        private JsonataScope Scope(AslValue? result = null, AslValue? errorOutput = null) => new(_ctx, _input, result, errorOutput);
+
+        private static AslObject? JsonataAssign(JTemplate? assign, JsonataScope scope) =>
+            assign is null ? null : assign.Evaluate(scope, "Assign") as AslObject;
+
+        private static AslValue JsonataOutput(JTemplate? output, JsonataScope scope, AslValue fallback) =>
+            output is null ? fallback : output.Evaluate(scope, "Output");
+
+        /// <summary>A JSONata expression that must give a whole number in a range (MaxConcurrency, TimeoutSeconds, Seconds, …).</summary>
+        private int JsonataInt(JTemplate template, string field, int min)
+        {
+            var v = template.Evaluate(Scope(), field);
+            if (v is AslNumber { IsIntegral: true } n && n.Double >= min && n.Double <= 99_999_999) return (int)n.Double;
+            throw JTemplate.Failure($"The JSONata expression '{template.ExpressionText}' specified for the field '{field}' returned an unexpected result type. Expected 'integer' of at least {min}, but was '{JsonataChoiceCondition.JsonataTypeName(v)}' for value: {v.ToJsonString()}");
         }
 
         /// <summary>Leaves the state: emits …StateExited, applies the assignments, then moves to <paramref name="next"/> or ends the frame.</summary>
@@ -369,6 +382,13 @@ public static class AslEngine
 
         private void ExecPass(PassStateNode state)
         {
+            if (state.Jsonata is { } j)
+            {
+                var scope = Scope();
+                var jAssigned = JsonataAssign(j.Assign, scope);
+                Exit(state, JsonataOutput(j.Output, scope, _input), jAssigned, NextOf(state));
+                return;
+            }
             var effective = EffectiveInput(state);
             AslValue result;
             if (state.Result is not null)
@@ -398,12 +418,14 @@ public static class AslEngine
             _ctx.Input = effective;
             string? next = null;
             ObjectNode? assign = null;
+            ChoiceBranch? matched = null;
             foreach (var branch in state.Choices)
             {
                 if (branch.Condition.Evaluate(_ctx))
                 {
                     next = branch.Next;
                     assign = branch.Assign;
+                    matched = branch;
                     break;
                 }
             }
@@ -412,6 +434,13 @@ public static class AslEngine
                 if (state.Default is null) throw new AslRuntimeException(AslErrorNames.NoChoiceMatched, "No Matches!");
                 next = state.Default;
                 assign = state.Assign;
+            }
+            if (state.Jsonata is { } j)
+            {
+                var scope = Scope();
+                var jAssigned = JsonataAssign(matched is null ? j.Assign : matched.JsonataAssign, scope);
+                Exit(state, JsonataOutput(matched is null ? j.Output : matched.JsonataOutput, scope, _input), jAssigned, next);
+                return;
             }
             var assigned = EvaluateAssign(assign, effective);
             Exit(state, ApplyOutputPath(state, effective), assigned, next);
@@ -434,6 +463,13 @@ public static class AslEngine
 
         private void FinishWait(WaitStateNode state)
         {
+            if (state.Jsonata is { } j)
+            {
+                var scope = Scope();
+                var jAssigned = JsonataAssign(j.Assign, scope);
+                Exit(state, JsonataOutput(j.Output, scope, _input), jAssigned, NextOf(state));
+                return;
+            }
             var effective = EffectiveInput(state);
             var assigned = EvaluateAssign(state.Assign, effective);
             Exit(state, ApplyOutputPath(state, effective), assigned, NextOf(state));
@@ -443,6 +479,13 @@ public static class AslEngine
         {
             if (state.Seconds is { } seconds) return _enteredTime.AddSeconds(seconds);
             if (state.Timestamp is { } ts) return ts;
+            if (state.Jsonata?.Seconds is { } jSeconds) return _enteredTime.AddSeconds(JsonataInt(jSeconds, "Seconds", 0));
+            if (state.Jsonata?.Timestamp is { } jTimestamp)
+            {
+                var v = jTimestamp.Evaluate(Scope(), "Timestamp");
+                if (v is AslString text && Rfc3339.TryParse(text.Value, out var when)) return when;
+                throw JTemplate.Failure($"The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {Render(v)}");
+            }
             if (state.SecondsPath is { } secondsPath)
             {
                 var v = _ctx.ResolveIoPath(secondsPath);
@@ -462,8 +505,8 @@ public static class AslEngine
         private void ExecFail(FailStateNode state)
         {
             _ctx.Input = _input;
-            var error = state.Error ?? Dynamic(state.ErrorPath, "ErrorPath");
-            var cause = state.Cause ?? Dynamic(state.CausePath, "CausePath");
+            var error = state.Error ?? (state.Jsonata?.Error is { } je ? Render(je.Evaluate(Scope(), "Error")) : Dynamic(state.ErrorPath, "ErrorPath"));
+            var cause = state.Cause ?? (state.Jsonata?.Cause is { } jc ? Render(jc.Evaluate(Scope(), "Cause")) : Dynamic(state.CausePath, "CausePath"));
             FailFrame(error, cause);
         }
 
@@ -485,10 +528,14 @@ public static class AslEngine
                 token = new DeterministicRandom(Seed(state, 3)).NextUuid() + new DeterministicRandom(Seed(state, 4)).NextUuid().Replace("-", "", StringComparison.Ordinal);
                 _ctx.SetTaskToken(token);
             }
-            var input = state.Parameters is null ? effective : state.Parameters.Evaluate(_ctx);
+            var input = state.Jsonata is { } j
+                ? (j.Arguments is null ? _input : j.Arguments.Evaluate(Scope(), "Arguments"))
+                : state.Parameters is null ? effective : state.Parameters.Evaluate(_ctx);
             _ctx.Input = effective;
-            var timeout = state.TimeoutSeconds ?? (state.TimeoutSecondsPath is { } tp ? PositiveSeconds(tp, "TimeoutSecondsPath") : null);
-            var heartbeat = state.HeartbeatSeconds ?? (state.HeartbeatSecondsPath is { } hp ? PositiveSeconds(hp, "HeartbeatSecondsPath") : null);
+            var timeout = state.TimeoutSeconds ?? (state.TimeoutSecondsPath is { } tp ? PositiveSeconds(tp, "TimeoutSecondsPath")
+                : state.Jsonata?.TimeoutSeconds is { } jt ? JsonataInt(jt, "TimeoutSeconds", 1) : null);
+            var heartbeat = state.HeartbeatSeconds ?? (state.HeartbeatSecondsPath is { } hp ? PositiveSeconds(hp, "HeartbeatSecondsPath")
+                : state.Jsonata?.HeartbeatSeconds is { } jh ? JsonataInt(jh, "HeartbeatSeconds", 1) : null);
             var credentials = state.Credentials?.Evaluate(_ctx);
 
             string? functionName = resource.FunctionName;
@@ -589,12 +636,19 @@ public static class AslEngine
             if (resource.UsesLambdaEvents) Emit(timedOut ? "LambdaFunctionTimedOut" : "LambdaFunctionFailed", error: error, cause: cause);
             else if (resource.Kind == TaskResourceKind.Activity) Emit(timedOut ? "ActivityTimedOut" : "ActivityFailed", error: error, cause: cause);
             else Emit(timedOut ? "TaskTimedOut" : "TaskFailed", error: error, cause: cause, resource: resource.EventResource, resourceType: resource.EventResourceType);
-            HandleError(state, error, cause, terminal: false);
+            HandleError(state, error, cause, terminal: false, local: false);
         }
 
         /// <summary>ResultSelector, Assign, ResultPath and OutputPath on a Task/Parallel/Map result, then leave the state.</summary>
         private void CompleteExecuting(ExecutingStateNode state, AslValue result)
         {
+            if (state.Jsonata is { } j)
+            {
+                var scope = Scope(result);
+                var jAssigned = JsonataAssign(j.Assign, scope);
+                Exit(state, JsonataOutput(j.Output, scope, result), jAssigned, NextOf(state));
+                return;
+            }
             var selected = result;
             if (state.ResultSelector is not null)
             {
@@ -610,7 +664,9 @@ public static class AslEngine
         {
             var effective = EffectiveInput(state);
             _ctx.Input = effective;
-            var branchInput = state.Parameters is null ? effective : state.Parameters.Evaluate(_ctx);
+            var branchInput = state.Jsonata is { } j
+                ? (j.Arguments is null ? _input : j.Arguments.Evaluate(Scope(), "Arguments"))
+                : state.Parameters is null ? effective : state.Parameters.Evaluate(_ctx);
             var inherited = VisibleVariables();
             var children = new FrameState[state.Branches.Count];
             for (var i = 0; i < children.Length; i++)
@@ -626,10 +682,26 @@ public static class AslEngine
             _ctx.Input = effective;
             if (state.UsesUnsupportedMapFeatures)
                 throw new AslRuntimeException(AslErrorNames.ItemReaderFailed, "ItemReader, ItemBatcher and ResultWriter are not supported by Contrail's ASL engine.");
-            var itemsValue = state.ItemsPath is null ? effective : _ctx.ResolveIoPath(state.ItemsPath);
-            if (itemsValue is not AslArray items)
-                throw new AslRuntimeException(AslErrorNames.Runtime,
+            AslArray items;
+            if (state.Jsonata is { } j)
+            {
+                if (j.Items is { } itemsTemplate)
+                {
+                    var v = itemsTemplate.Evaluate(Scope(), "Items");
+                    items = v as AslArray ?? throw JTemplate.Failure(
+                        $"The JSONata expression '{itemsTemplate.ExpressionText}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{JsonataChoiceCondition.JsonataTypeName(v)}' for value: {v.ToJsonString()}");
+                }
+                else
+                {
+                    items = _input as AslArray ?? throw JTemplate.Failure($"Map state input must be an array but was: {_input.ToJsonString()}");
+                }
+            }
+            else
+            {
+                var itemsValue = state.ItemsPath is null ? effective : _ctx.ResolveIoPath(state.ItemsPath);
+                items = itemsValue as AslArray ?? throw new AslRuntimeException(AslErrorNames.Runtime,
                     $"Invalid path '{state.ItemsPath?.Text ?? "$"}' : The ItemsPath field must reference a JSON array, but it references {Render(itemsValue)}");
+            }
             _ctx.Input = effective;
             var maxConcurrency = MaxConcurrency(state);
 
@@ -640,7 +712,12 @@ public static class AslEngine
             {
                 var item = items[i];
                 AslValue childInput = item;
-                if (state.ItemSelector is not null)
+                if (state.Jsonata?.ItemSelector is { } jSelector)
+                {
+                    _ctx.SetMapItem(i, item);
+                    childInput = jSelector.Evaluate(Scope(), "ItemSelector");
+                }
+                else if (state.ItemSelector is not null)
                 {
                     _ctx.SetMapItem(i, item);
                     _ctx.Input = effective;
@@ -676,6 +753,7 @@ public static class AslEngine
         private int MaxConcurrency(MapStateNode state)
         {
             if (state.MaxConcurrency is { } literal) return literal;
+            if (state.Jsonata?.MaxConcurrency is { } jmc) return JsonataInt(jmc, "MaxConcurrency", 0);
             if (state.MaxConcurrencyPath is not { } path) return 0;
             var v = _ctx.ResolveIoPath(path);
             if (AsInteger(v) is { } n && n >= 0 && n <= int.MaxValue) return (int)n;
@@ -685,6 +763,15 @@ public static class AslEngine
         private (int? Count, double? Percentage) Tolerance(MapStateNode state)
         {
             int? count = state.ToleratedFailureCount;
+            if (state.Jsonata?.ToleratedFailureCount is { } jtc) count = JsonataInt(jtc, "ToleratedFailureCount", 0);
+            double? jsonataPercentage = null;
+            if (state.Jsonata?.ToleratedFailurePercentage is { } jtp)
+            {
+                var v = jtp.Evaluate(Scope(), "ToleratedFailurePercentage");
+                if (v is not AslNumber { Double: >= 0 and <= 100 } pct)
+                    throw JTemplate.Failure($"The JSONata expression '{jtp.ExpressionText}' specified for the field 'ToleratedFailurePercentage' returned an unexpected result type. Expected 'number' between 0 and 100, but was '{JsonataChoiceCondition.JsonataTypeName(v)}' for value: {v.ToJsonString()}");
+                jsonataPercentage = pct.Double;
+            }
             if (state.ToleratedFailureCountPath is { } countPath)
             {
                 var v = _ctx.ResolveIoPath(countPath);
@@ -693,7 +780,7 @@ public static class AslEngine
                 if (n < 0) throw new AslRuntimeException(AslErrorNames.Runtime, "ToleratedFailureCount cannot be negative.");
                 count = (int)Math.Min(n, int.MaxValue);
             }
-            double? percentage = state.ToleratedFailurePercentage;
+            double? percentage = jsonataPercentage ?? state.ToleratedFailurePercentage;
             if (state.ToleratedFailurePercentagePath is { } pctPath)
             {
                 var v = _ctx.ResolveIoPath(pctPath);
@@ -762,7 +849,7 @@ public static class AslEngine
                     {
                         const string cause = "The specified tolerated failure threshold was exceeded";
                         Emit("MapRunFailed", error: AslErrorNames.ExceedToleratedFailureThreshold, cause: cause);
-                        HandleError(state, AslErrorNames.ExceedToleratedFailureThreshold, cause, terminal: false, beforeGivingUp: "MapStateFailed");
+                        HandleError(state, AslErrorNames.ExceedToleratedFailureThreshold, cause, terminal: false, beforeGivingUp: "MapStateFailed", local: false);
                         return;
                     }
                     var results = new AslValue[count];
@@ -781,7 +868,7 @@ public static class AslEngine
                         failure = o;
                 if (failure is { } f)
                 {
-                    HandleError(state, f.Error, f.Cause, terminal: false, beforeGivingUp: prefix + "Failed");
+                    HandleError(state, f.Error, f.Cause, terminal: false, beforeGivingUp: prefix + "Failed", local: false);
                     return;
                 }
                 if (ordered.Any(o => o.Status != ChildOutcomeStatus.Succeeded))
@@ -819,8 +906,16 @@ public static class AslEngine
         // ------------------------------------------------------------ errors
 
         /// <param name="beforeGivingUp">An event to emit when the error is not retried (AWS records MapStateFailed/ParallelStateFailed only then).</param>
-        private void HandleError(StateNode state, string? error, string? cause, bool terminal, string? beforeGivingUp = null)
+        /// <param name="local">False when the error comes from a task or a child frame (it was recorded where it happened).</param>
+        private void HandleError(StateNode state, string? error, string? cause, bool terminal, string? beforeGivingUp = null, bool local = true)
         {
+            if (local && error == AslErrorNames.QueryEvaluationError)
+            {
+                // AWS records a failed JSONata evaluation as its own event (and a Map/Parallel state as failed).
+                cause = RuntimeCause(state, cause);
+                Emit("EvaluationFailed", name: state.Name, error: error, cause: cause);
+                beforeGivingUp ??= state switch { MapStateNode => "MapStateFailed", ParallelStateNode => "ParallelStateFailed", _ => null };
+            }
             if (state is ExecutingStateNode exec)
             {
                 if (TryRetry(exec, error, terminal)) return;
@@ -835,10 +930,11 @@ public static class AslEngine
                     return;
                 }
             }
-            FailFrame(error, error == AslErrorNames.Runtime ? RuntimeCause(state, cause) : cause);
+            FailFrame(error, error is AslErrorNames.Runtime or AslErrorNames.QueryEvaluationError ? RuntimeCause(state, cause) : cause);
         }
 
-        private string RuntimeCause(StateNode state, AslRuntimeException e) => e.Error == AslErrorNames.Runtime ? RuntimeCause(state, e.Cause) : e.Cause;
+        private string RuntimeCause(StateNode state, AslRuntimeException e) =>
+            e.Error is AslErrorNames.Runtime or AslErrorNames.QueryEvaluationError ? RuntimeCause(state, e.Cause) : e.Cause;
 
         /// <summary>AWS prefixes run-time errors with the state and the id of its entered event.</summary>
         private string RuntimeCause(StateNode state, string? detail) =>
@@ -877,6 +973,13 @@ public static class AslEngine
             {
                 if (!catcher.Matches(error ?? "", terminal)) continue;
                 var errorOutput = ErrorOutput(error, cause);
+                if (state.Jsonata is not null)
+                {
+                    var scope = Scope(errorOutput: errorOutput);
+                    var jAssigned = JsonataAssign(catcher.JsonataAssign, scope);
+                    Exit(state, JsonataOutput(catcher.JsonataOutput, scope, errorOutput), jAssigned, catcher.Next);
+                    return true;
+                }
                 var assigned = EvaluateAssign(catcher.Assign, errorOutput);
                 var output = catcher.ResultPath.Apply(_input, errorOutput);
                 Exit(state, output, assigned, catcher.Next);

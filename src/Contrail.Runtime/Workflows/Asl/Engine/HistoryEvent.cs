@@ -65,7 +65,7 @@ public sealed record HistoryEvent
         var detailsName = DetailsName;
         if (detailsName is null) return root.Build();
         var d = new AslObjectBuilder(8);
-        if (Name is not null) d.Add("name", Name);
+        if (Name is not null) d.Add(Type == "EvaluationFailed" ? "state" : "name", Name);
         if (Index is { } index) d.Add("index", AslNumber.FromLong(index));
         if (Length is { } length) d.Add("length", AslNumber.FromLong(length));
         if (ResourceType is not null) d.Add("resourceType", ResourceType);

@@ -81,11 +81,9 @@ public abstract class StateNode
     internal bool OutputPathIsNull { get; set; }
     internal ObjectNode? Assign { get; set; }
 
-    /// <summary>Set when a JSONata state uses expressions (<c>{% … %}</c>): running it fails, since this engine does not evaluate JSONata.</summary>
-    internal bool RequiresJsonata { get; set; }
+    /// <summary>The JSONata fields (Output, Assign, Arguments, …) when the state uses JSONata.</summary>
+    internal JsonataFields? Jsonata { get; set; }
 
-    /// <summary>JSONata <c>Output</c> (kept for validation; expressions are not evaluated by this engine).</summary>
-    internal AslValue? JsonataOutput { get; set; }
 
     internal StateGraph Graph { get; set; } = null!;
 }
@@ -168,6 +166,8 @@ internal sealed class Catcher
     public required string Next { get; init; }
     public ResultPathSpec ResultPath { get; init; } = ResultPathSpec.Replace;
     public ObjectNode? Assign { get; init; }
+    public JTemplate? JsonataOutput { get; init; }
+    public JTemplate? JsonataAssign { get; init; }
 
     public bool Matches(string error, bool terminal)
     {
@@ -219,6 +219,8 @@ internal sealed class ChoiceBranch
     public required ChoiceCondition Condition { get; init; }
     public required string Next { get; init; }
     public ObjectNode? Assign { get; init; }
+    public JTemplate? JsonataOutput { get; init; }
+    public JTemplate? JsonataAssign { get; init; }
 }
 
 public sealed class ChoiceStateNode : StateNode

@@ -47,8 +47,6 @@ internal sealed class ObjectNode : PayloadNode
     public override bool IsConstant => false;
     public ReadOnlySpan<string> Keys => _keys;
 
-    /// <summary>JSONata Assign values with expressions (not evaluated by this engine).</summary>
-    public bool RequiresJsonata { get; init; }
 
     public override AslValue Evaluate(EvalContext ctx)
     {

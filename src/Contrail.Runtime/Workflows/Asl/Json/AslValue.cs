@@ -309,12 +309,13 @@ public sealed class AslObject : AslValue
                     return i;
             return -1;
         }
-        var index = _index;
+        var index = Volatile.Read(ref _index);
         if (index is null)
         {
+            // Values are shared between threads (a definition's constants, stored frames): publish the index safely.
             index = new Dictionary<string, int>(keys.Length, StringComparer.Ordinal);
             for (var i = 0; i < keys.Length; i++) index[keys[i]] = i;
-            _index = index;
+            index = Interlocked.CompareExchange(ref _index, index, null) ?? index;
         }
         return index.TryGetValue(key, out var found) ? found : -1;
     }

@@ -63,6 +63,12 @@ public sealed class InMemoryAslRunner
         _options = options ?? new InMemoryRunnerOptions();
     }
 
+    /// <summary>With a plain <c>(TaskRequest) =&gt; Task&lt;TaskOutcome&gt;</c> handler.</summary>
+    public InMemoryAslRunner(Func<TaskRequest, Task<TaskOutcome>> handler, InMemoryRunnerOptions? options = null)
+        : this((request, _) => new ValueTask<TaskOutcome>(handler(request)), options)
+    {
+    }
+
     /// <summary>Starts an execution with generated identity (name, ids and a random seed) and runs it to the end.</summary>
     public Task<AslExecutionResult> RunAsync(AslDefinition definition, AslValue input, string stateMachineName = "StateMachine", string? executionName = null, CancellationToken cancellationToken = default)
     {

@@ -43,6 +43,7 @@ public sealed class AslEngineTests
         Assert.Equal("""{"order":1}""", invoke.Request.Input.ToJsonString());
         Assert.Equal("arn:aws:states:us-east-1:1:execution:sm:e1|root|Fetch#1|0", invoke.Request.IdempotencyKey);
         Assert.Equal(["ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted"], step.Events.Select(e => e.Type));
+        Assert.Equal(invoke.Request.IdempotencyKey, AslEngine.PendingTaskKey(exec, step.Frame));
         Assert.Equal(1, step.Transitions);
 
         // The driver stores the frame, runs the task (possibly in another process), and resumes from the stored row.
@@ -50,6 +51,7 @@ public sealed class AslEngineTests
         var frame = JsonSerializer.Deserialize<FrameState>(stored)!;
         step = AslEngine.ResumeWithTaskResult(def, exec, frame, AslValue.Parse("[1, 2, 3]"), T0.AddSeconds(1));
         var wait = Assert.IsType<WaitUntilAction>(step.Action);
+        Assert.Null(AslEngine.PendingTaskKey(exec, step.Frame));
         Assert.Equal(TimerPurpose.WaitState, wait.Purpose);
         Assert.Equal(T0.AddSeconds(31), wait.Until);
         Assert.Equal(FrameStatus.AwaitingTimer, step.Frame.Status);
@@ -93,6 +95,7 @@ public sealed class AslEngineTests
         {
             var request = Assert.IsType<InvokeTaskAction>(step.Action).Request;
             Assert.Equal(attempt, request.Attempt);
+            Assert.Equal(request.IdempotencyKey, AslEngine.PendingTaskKey(exec, step.Frame));
             Assert.Equal($"{{\"attempt\":{attempt}}}", request.Input.ToJsonString());
             step = AslEngine.ResumeWithTaskError(def, exec, step.Frame, "Boom", "it broke", now);
             if (step.Action is WaitUntilAction w)

@@ -30,6 +30,16 @@ public static class AslEngine
         Input = execution.Input,
     };
 
+    /// <summary>
+    /// The idempotency key of the task <paramref name="frame"/> is waiting for, or null when it waits for none. A driver
+    /// accepts a task completion only when its request's key equals this (a late answer to an older attempt is dropped).
+    /// </summary>
+    public static string? PendingTaskKey(ExecutionContextData execution, FrameState frame) =>
+        frame.Status == FrameStatus.AwaitingTask ? TaskKey(execution, frame.FrameId, frame.StateName!, frame.Visit, frame.RetryCount) : null;
+
+    internal static string TaskKey(ExecutionContextData execution, string frameId, string stateName, int visit, int attempt) =>
+        string.Create(CultureInfo.InvariantCulture, $"{execution.ExecutionId}|{frameId}|{stateName}#{visit}|{attempt}");
+
     /// <summary>Runs a <see cref="FrameStatus.Ready"/> frame until it needs something or ends.</summary>
     public static StepResult Advance(AslDefinition definition, ExecutionContextData execution, FrameState frame, DateTimeOffset now)
     {
@@ -552,7 +562,7 @@ public static class AslEngine
 
             var request = new TaskRequest
             {
-                IdempotencyKey = string.Create(CultureInfo.InvariantCulture, $"{_exec.ExecutionId}|{_frameId}|{state.Name}#{_visit}|{_retryCount}"),
+                IdempotencyKey = TaskKey(_exec, _frameId, state.Name, _visit, _retryCount),
                 ExecutionId = _exec.ExecutionId,
                 FrameId = _frameId,
                 StateName = state.Name,

@@ -772,11 +772,7 @@ internal sealed class AslParser
                 if (graph is not null) state.Processor = graph;
             }
         }
-        if (!state.IsDistributed && (state.ToleratedFailureCount is not null || state.ToleratedFailurePercentage is not null
-                || state.ToleratedFailureCountPath is not null || state.ToleratedFailurePercentagePath is not null))
-        {
-            // AWS accepts these on inline maps and ignores them; so do we.
-        }
+        // ToleratedFailure* on an inline Map: AWS accepts them and ignores them; so does the engine.
         return state;
     }
 

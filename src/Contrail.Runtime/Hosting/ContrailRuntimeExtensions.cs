@@ -75,6 +75,13 @@ public static class ContrailRuntimeExtensions
         return services;
     }
 
+    /// <summary>Declares a state machine (an ASL definition) the application runs; written at start-up.</summary>
+    public static IServiceCollection AddStateMachine(this IServiceCollection services, string name, string definition)
+    {
+        DeclarationsOf(services).StateMachines.Add((name, definition));
+        return services;
+    }
+
     /// <summary>Binds a handler to a queue.</summary>
     public static IServiceCollection AddQueueConsumer(this IServiceCollection services, Func<IServiceProvider, QueueConsumerRegistration> registration) =>
         services.AddSingleton(registration);

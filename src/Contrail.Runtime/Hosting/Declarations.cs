@@ -4,7 +4,8 @@ using Contrail.Queues;
 namespace Contrail.Hosting;
 
 /// <summary>
-/// What applications declare at start-up: the queues they need and the rules they route with. Declared
+/// What applications declare at start-up: the queues they need, the rules they route with and the
+/// workflows they run. Declared
 /// queues are created when missing (an operator's later changes to their attributes are kept); declared
 /// rules are written as the application defines them and show in <c>/rules</c> with origin "application".
 /// </summary>
@@ -13,4 +14,7 @@ public sealed class Declarations
     public List<(string Name, QueueAttributes Attributes)> Queues { get; } = [];
 
     public List<Rule> Rules { get; } = [];
+
+    /// <summary>State machines (ASL definitions) the application runs, by name; created or updated at start-up.</summary>
+    public List<(string Name, string Definition)> StateMachines { get; } = [];
 }

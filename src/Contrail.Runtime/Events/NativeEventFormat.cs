@@ -84,7 +84,7 @@ public static class NativeEventFormat
 
     internal static string EscapePointer(string name) => name.Replace("~", "~0").Replace("/", "~1");
 
-    internal static string? RequiredString(JsonElement item, string name, int maxLength, List<FieldError> errors)
+    public static string? RequiredString(JsonElement item, string name, int maxLength, List<FieldError> errors)
     {
         if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
@@ -94,7 +94,7 @@ public static class NativeEventFormat
         return CheckString(value, name, maxLength, errors);
     }
 
-    internal static string? OptionalString(JsonElement item, string name, int maxLength, List<FieldError> errors) =>
+    public static string? OptionalString(JsonElement item, string name, int maxLength, List<FieldError> errors) =>
         item.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? CheckString(value, name, maxLength, errors) : null;
 
     private static string? CheckString(JsonElement value, string name, int maxLength, List<FieldError> errors)

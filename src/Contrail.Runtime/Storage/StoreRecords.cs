@@ -31,6 +31,12 @@ public partial class StoreReader
                 r.IsDBNull(4) ? null : JsonNode.Parse(r.GetString(4))!.AsObject(), r.GetInt64(5)),
             ("@after", afterSeq), ("@collection", collection), ("@limit", limit));
 
+    /// <summary>
+    /// The newest change's position: a consumer that filters by collection and found nothing more can move its
+    /// checkpoint here, instead of scanning the other collections' changes again on every poll.
+    /// </summary>
+    public long ChangeLastSeq() => Scalar<long>("ChangeLastSeq");
+
     public long CheckpointGet(string name) => Scalar<long?>("CheckpointGet", ("@name", name)) ?? 0;
 }
 

@@ -1,4 +1,5 @@
 using Contrail.Applications.Flights;
+using Contrail.Applications.FlightPulse;
 using Contrail.Events;
 using Contrail.Hosting;
 using Microsoft.Extensions.Logging.Console;
@@ -36,16 +37,16 @@ public static class ContrailServer
         var services = builder.Services;
         services.AddContrailRuntime(builder.Configuration);
         services.AddFlightEvents();
+        services.AddFlightPulse(builder.Configuration);
         // Applications not in this build yet: their formats are recognised so that clients get a clear 400.
         services.AddSingleton(UnavailableFormat.For("generic-ingest", 100, "eventType",
             "generic ingest ({\"eventType\": ...}) is not available in this version of Contrail"));
-        services.AddSingleton(UnavailableFormat.For("flightpulse", 200, "event_type",
-            "FlightPulse operational events ({\"event_type\": ...}) are not available in this version of Contrail"));
         configureServices?.Invoke(services);
 
         var app = builder.Build();
         app.MapContrailRuntime();
         app.MapFlights();
+        app.MapFlightPulse();
         return app;
     }
 }

@@ -18,3 +18,6 @@ ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excl
 
 -- name: MigrationCount
 SELECT count(*) FROM schema_migrations;
+
+-- name: ChangeLastSeq
+SELECT coalesce(max(seq), 0) FROM changes;

@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using Contrail.Bus;
+using Contrail.Events;
+using Contrail.Records;
+using Contrail.Storage;
+
+namespace Contrail.Applications.FlightPulse;
+
+/// <summary>
+/// The original's DynamoDB stream handler: every change of a booking's <c>booking_status</c> becomes one
+/// <c>booking.status_changed</c> event <c>{booking_id, old_status, new_status, timestamp}</c> on the bus. It
+/// reads the store's change feed, and publishes and moves its checkpoint in one transaction, so each change
+/// yields exactly one event, also across a crash. A new booking is not a status change (it has
+/// <c>booking.created</c>), so inserts publish nothing.
+/// </summary>
+public sealed class BookingStatusFeed(Store store, EventBus bus, ILogger<BookingStatusFeed> logger) : BackgroundService
+{
+    public const string Checkpoint = "flightpulse.booking-status";
+    public const string DetailType = "booking.status_changed";
+    private const int BatchSize = 1000;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var (read, published) = await store.WriteAsync(PublishNext, ct: stoppingToken).ConfigureAwait(false);
+                if (published > 0) logger.LogDebug("Published {Count} booking status changes", published);
+                if (read < BatchSize) await store.Signals.WaitAsync(StoreSignals.Changes, TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Publishing booking status changes failed; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>One batch: the events and the checkpoint commit together.</summary>
+    public (int Read, int Published) PublishNext(StoreWriter writer)
+    {
+        var position = writer.CheckpointGet(Checkpoint);
+        var changes = writer.ChangeReadAfter(position, FlightPulseRecords.Bookings.Name, BatchSize);
+        var published = 0;
+        foreach (var change in changes)
+        {
+            var oldStatus = (string?)change.OldValue?["booking_status"];
+            var newStatus = (string?)change.NewValue?["booking_status"];
+            if (change.OldValue is null || change.NewValue is null || oldStatus == newStatus) continue;
+            bus.Publish(writer, new EventEnvelope
+            {
+                // Derived from the change, so the same change can never become two events.
+                Id = $"booking-status-{change.Seq}",
+                Source = "flightpulse.bookings",
+                DetailType = DetailType,
+                Time = DateTimeOffset.FromUnixTimeMilliseconds(change.CommittedAt),
+                Resources = [$"booking/{change.Key}"],
+                Detail = new JsonObject
+                {
+                    ["booking_id"] = change.Key,
+                    ["old_status"] = oldStatus,
+                    ["new_status"] = newStatus,
+                    ["timestamp"] = FlightPulseRecords.Iso(DateTimeOffset.FromUnixTimeMilliseconds(change.CommittedAt)),
+                },
+            });
+            published++;
+        }
+        // Inside the single writer nothing commits meanwhile: a short batch means no booking change is left
+        // before the newest change of any collection, so the checkpoint can skip the others' changes.
+        var next = changes.Count < BatchSize ? Math.Max(position, writer.ChangeLastSeq()) : changes[^1].Seq;
+        if (next != position) writer.CheckpointSet(Checkpoint, next);
+        return (changes.Count, published);
+    }
+}

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Contrail.Applications.Flights;
+using Contrail.Applications.FlightPulse;
 using Contrail.Auth;
 using Contrail.Hosting;
 using Contrail.Server;
@@ -32,6 +32,8 @@ public static class ContrailCli
         });
         root.Subcommands.Add(demo);
 
+        foreach (var command in FlightPulseCommands.Create(DataDirOption, OpenStore)) root.Subcommands.Add(command);
+
         return root.Parse(args).InvokeAsync();
     }
 
@@ -41,6 +43,26 @@ public static class ContrailCli
         if (parse.GetValue(UrlsOption) is { } urls) flags["Urls"] = urls;
         if (parse.GetValue(DataDirOption) is { } dataDir) flags["DataDir"] = Path.GetFullPath(dataDir);
         return flags;
+    }
+
+    /// <summary>
+    /// The store of the data directory the settings name (appsettings.json, CONTRAIL__* variables, flags, as
+    /// the server reads them), for the tools that work without a server. Throws
+    /// <see cref="DataDirectoryInUseException"/> while a server holds it.
+    /// </summary>
+    private static Storage.Store OpenStore(ParseResult parse)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables("CONTRAIL__")
+            .AddInMemoryCollection(Flags(parse))
+            .Build();
+        var options = configuration.Get<ContrailOptions>() ?? new ContrailOptions();
+        if (options.Storage.Provider != "sqlite") throw new InvalidOperationException($"Storage:Provider '{options.Storage.Provider}' is not supported; use sqlite");
+        // Not disposed: the store logs through it for as long as it is open.
+        var loggers = LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning));
+        return Storage.Sqlite.SqliteStore.Open(new Storage.Sqlite.SqliteStoreOptions { DataDirectory = options.DataDir, Synchronous = options.Storage.Synchronous },
+            TimeProvider.System, loggers.CreateLogger("Contrail.Storage"));
     }
 
     private static async Task<int> ServeAsync(Dictionary<string, string?> flags, bool demo, CancellationToken ct)
@@ -62,7 +84,7 @@ public static class ContrailCli
         string? key = null;
         if (demo)
         {
-            await FlightSeed.ApplyAsync(app.Services.GetRequiredService<Storage.Store>());
+            await new ReferenceImport(app.Services.GetRequiredService<Storage.Store>()).SeedAsync(ct);
             if (string.IsNullOrEmpty(options.ApiKey)) key = (await keys.CreateAsync("demo", Scopes.All, replaceSameName: true)).Secret;
         }
         else if (keys.ActiveCount == 0)

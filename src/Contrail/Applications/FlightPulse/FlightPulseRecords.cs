@@ -70,6 +70,14 @@ public static class FlightPulseRecords
     public static string MaskPhone(string phone) =>
         phone.Length <= 4 ? "****" : (phone.StartsWith('+') ? "+" : "") + new string('*', phone.Length - 4 - (phone.StartsWith('+') ? 1 : 0)) + phone[^4..];
 
+    /// <summary>
+    /// A whole number from a JSON node, whatever CLR type holds it: values parsed from text, built in C#
+    /// (int or long) and converted from workflow state all read the same.
+    /// </summary>
+    public static long? Number(JsonNode? node) => node is JsonValue value
+        ? value.TryGetValue<long>(out var l) ? l : value.TryGetValue<int>(out var i) ? i : value.TryGetValue<double>(out var d) ? (long)d : null
+        : null;
+
     public static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }
 

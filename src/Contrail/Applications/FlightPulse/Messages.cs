@@ -37,7 +37,7 @@ public sealed class MessageContext
             ["origin"] = (string?)detail["flight_details"]?["origin"],
             ["destination"] = (string?)detail["flight_details"]?["destination"],
             ["scheduled_departure_time"] = ClockTime((string?)detail["flight_details"]?["original_departure"]),
-            ["delay_minutes"] = (long?)detail["delay_minutes"] ?? 0,
+            ["delay_minutes"] = FlightPulseRecords.Number(detail["delay_minutes"]) ?? 0,
             ["severe"] = (string?)detail["delay_category"] == "SEVERE",
             ["reason_text"] = ReasonText((string?)detail["reason"], (string?)detail["reason_detail"]),
             ["new_departure_time"] = ClockTime((string?)detail["new_departure"]),

@@ -116,7 +116,7 @@ public sealed class NotificationWorkflows(
         var eventId = Text(detail, "event_id");
         var flightId = Text(detail, "flight_id");
         var awareAt = Text(detail, "timestamp");
-        var batchSize = Math.Clamp((int?)input["batch_size"] ?? 25, 1, 500);
+        var batchSize = (int)Math.Clamp(FlightPulseRecords.Number(input["batch_size"]) ?? 25, 1, 500);
         var terminalSms = (bool?)detail["terminal_change"] == true && Text(input, "message_type") == MessageTypes.GateChange;
 
         var affected = new List<(JsonObject Booking, JsonObject Passenger, int Rank)>();
@@ -289,7 +289,7 @@ public sealed class NotificationWorkflows(
             writer.RecordUpdate(FlightPulseRecords.Notifications, outcome.Key, n =>
             {
                 if (n is null || (string?)n["status"] == NotificationStatus.Sent) return n;
-                n["attempts"] = ((int?)n["attempts"] ?? 0) + 1;
+                n["attempts"] = (FlightPulseRecords.Number(n["attempts"]) ?? 0) + 1;
                 n["message_source"] = outcome.Message.Source;
                 if (outcome.Channel == Channels.Email) n["subject"] = outcome.Message.EmailSubject;
                 else n["text"] = outcome.Message.Sms;
@@ -315,7 +315,7 @@ public sealed class NotificationWorkflows(
             writer.RecordUpdate(FlightPulseRecords.Disruptions, eventId, d =>
             {
                 if (d is null) return null;
-                d["notifications_sent"] = ((int?)d["notifications_sent"] ?? 0) + newlySent.Count;
+                d["notifications_sent"] = (FlightPulseRecords.Number(d["notifications_sent"]) ?? 0) + newlySent.Count;
                 if (late && d["late_alarm"] is null)
                 {
                     d["late_alarm"] = FlightPulseRecords.Iso(DateTimeOffset.FromUnixTimeMilliseconds(writer.NowMs));
@@ -342,7 +342,7 @@ public sealed class NotificationWorkflows(
         writer.RecordUpdate(FlightPulseRecords.Disruptions, eventId, d =>
         {
             if (d is null) return null;
-            var done = ((int?)d["notifications_sent"] ?? 0) >= ((int?)d["notifications_planned"] ?? 0);
+            var done = (FlightPulseRecords.Number(d["notifications_sent"]) ?? 0) >= (FlightPulseRecords.Number(d["notifications_planned"]) ?? 0);
             d["status"] = status = done ? DisruptionStatus.Completed : "incomplete";
             d["completed_at"] = FlightPulseRecords.Iso(DateTimeOffset.FromUnixTimeMilliseconds(writer.NowMs));
             return d;

@@ -49,8 +49,8 @@ public sealed class RegulatoryClock(Store store, EventBus bus, FlightPulseMetric
             foreach (var disruption in page)
             {
                 if (!EventTime.TryParse((string?)disruption.Value["aware_at"] ?? "", out var aware) || now - aware <= options.RegulatoryDeadline) continue;
-                var planned = (int?)disruption.Value["notifications_planned"];
-                var sent = (int?)disruption.Value["notifications_sent"] ?? 0;
+                var planned = FlightPulseRecords.Number(disruption.Value["notifications_planned"]);
+                var sent = FlightPulseRecords.Number(disruption.Value["notifications_sent"]) ?? 0;
                 w.RecordUpdate(FlightPulseRecords.Disruptions, disruption.Key, d =>
                 {
                     d!["late_alarm"] = FlightPulseRecords.Iso(now);
@@ -85,8 +85,8 @@ public sealed class RegulatoryClock(Store store, EventBus bus, FlightPulseMetric
                 ["kind"] = kind,
                 ["reason"] = reason,
                 ["aware_at"] = (string?)disruption?["aware_at"],
-                ["notifications_planned"] = (int?)disruption?["notifications_planned"],
-                ["notifications_sent"] = (int?)disruption?["notifications_sent"],
+                ["notifications_planned"] = FlightPulseRecords.Number(disruption?["notifications_planned"]),
+                ["notifications_sent"] = FlightPulseRecords.Number(disruption?["notifications_sent"]),
             },
         });
     }

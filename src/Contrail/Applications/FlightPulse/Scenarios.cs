@@ -202,13 +202,7 @@ public static class Scenarios
         {
             var channels = (await Notifications(http, id, ct)).Where(n => (string?)n["status"] == NotificationStatus.Sent)
                 .GroupBy(n => (string?)n["channel"]);
-            foreach (var group in channels)
-            {
-                var ranks = group.OrderBy(n => (string?)n["sent_at"], StringComparer.Ordinal).Select(n => FlightPulseRecords.TierRank((string?)n["tier"])).ToList();
-                for (var i = 1; i < ranks.Count; i++)
-                    if (ranks[i] < ranks[i - 1]) return $"{group.Key}: a lower tier was notified before a higher one";
-            }
-            return null;
+            return channels.Select(g => TierOrderViolation(g.ToList()) is { } v ? $"{g.Key}: {v}" : null).FirstOrDefault(v => v is not null);
         });
         yield return ($"{label}: every notification within the 30-minute regulatory clock", async () =>
         {
@@ -224,6 +218,20 @@ public static class Scenarios
                 return lastSms is null || firstEmail is null ? "not all sent yet"
                     : string.CompareOrdinal(lastSms, firstEmail) <= 0 ? null : $"last SMS {lastSms} after first email {firstEmail}";
             });
+    }
+
+    /// <summary>
+    /// Null when no notification of a tier was sent after one of a lower tier (sent_at has milliseconds, so
+    /// equal times are allowed); otherwise the first such pair.
+    /// </summary>
+    public static string? TierOrderViolation(IReadOnlyList<JsonNode> notifications)
+    {
+        var byRank = notifications.GroupBy(n => FlightPulseRecords.TierRank((string?)n["tier"])).OrderBy(g => g.Key)
+            .Select(g => (Rank: g.Key, First: g.Min(n => (string?)n["sent_at"]), Last: g.Max(n => (string?)n["sent_at"]))).ToList();
+        for (var i = 1; i < byRank.Count; i++)
+            if (string.CompareOrdinal(byRank[i - 1].Last, byRank[i].First) > 0)
+                return $"a notification of tier rank {byRank[i - 1].Rank} went out at {byRank[i - 1].Last}, after one of rank {byRank[i].Rank} at {byRank[i].First}";
+        return null;
     }
 
     private static async Task<JsonNode?> Get(HttpClient http, string path, CancellationToken ct)

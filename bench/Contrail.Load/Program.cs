@@ -1,7 +1,7 @@
 using Contrail.Load;
 
 // Usage:
-//   dotnet run -c Release --project bench/Contrail.Load -- ingest [--batch 1|100] [--connections 64] [--seconds 20] [--unrouted]
+//   dotnet run -c Release --project bench/Contrail.Load -- ingest [--batch 1|100] [--connections 64] [--seconds 20] [--unrouted] [--wrk]
 //   dotnet run -c Release --project bench/Contrail.Load -- queue [--messages 400000] [--concurrency 32]
 var command = args.FirstOrDefault() ?? "help";
 int Option(string name, int fallback)
@@ -12,6 +12,7 @@ int Option(string name, int fallback)
 
 return command switch
 {
+    "ingest" when args.Contains("--wrk") => await IngestLoad.RunWithWrkAsync(Option("--batch", 1), Option("--connections", 64), TimeSpan.FromSeconds(Option("--seconds", 20)), TimeSpan.FromSeconds(Option("--warmup", 5)), !args.Contains("--unrouted")),
     "ingest" => await IngestLoad.RunAsync(Option("--batch", 1), Option("--connections", 64), TimeSpan.FromSeconds(Option("--seconds", 20)), TimeSpan.FromSeconds(Option("--warmup", 5)), !args.Contains("--unrouted")),
     "queue" => await QueueLoad.RunAsync(Option("--messages", 400_000), Option("--concurrency", 32), Option("--send-batch", 500)),
     _ => Usage(),

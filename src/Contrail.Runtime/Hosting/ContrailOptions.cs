@@ -26,6 +26,9 @@ public sealed class StorageOptions
 
     /// <summary>SQLite synchronous level: FULL (default, survives power loss) or NORMAL (survives process crashes).</summary>
     public string Synchronous { get; set; } = "FULL";
+
+    /// <summary>Units of work that may wait for the SQLite writer; past it, ingest answers 503 with Retry-After.</summary>
+    public int WriteQueueCapacity { get; set; } = 16_384;
 }
 
 /// <summary>How long history is kept before the retention sweep removes it.</summary>

@@ -3,6 +3,7 @@ using Contrail.Auth;
 using Contrail.Bus;
 using Contrail.Events;
 using Contrail.Json;
+using Contrail.Observability;
 using Contrail.Queues;
 using Contrail.Storage;
 using Contrail.Storage.Sqlite;
@@ -25,6 +26,8 @@ public static class ContrailRuntimeExtensions
     {
         services.Configure<ContrailOptions>(configuration);
         services.AddSingleton(TimeProvider.System);
+        // Activities must exist for trace ids to reach stored events, messages and logs, exporter or not.
+        services.AddSingleton(new ActivityListenerHandle(ContrailTelemetry.Listen()));
         services.AddSingleton(OpenStore);
         services.AddSingleton(new Declarations());
         services.AddSingleton<EventBus>();
@@ -96,13 +99,17 @@ public static class ContrailRuntimeExtensions
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Contrail.Storage");
         return options.Storage.Provider switch
         {
-            "sqlite" => SqliteStore.Open(new SqliteStoreOptions { DataDirectory = options.DataDir, Synchronous = options.Storage.Synchronous }, time, logger),
+            "sqlite" => SqliteStore.Open(new SqliteStoreOptions
+            {
+                DataDirectory = options.DataDir, Synchronous = options.Storage.Synchronous, WriteQueueCapacity = options.Storage.WriteQueueCapacity,
+            }, time, logger),
             var other => throw new InvalidOperationException($"Storage:Provider '{other}' is not supported; use sqlite"),
         };
     }
 
     public static WebApplication MapContrailRuntime(this WebApplication app)
     {
+        app.Services.GetRequiredService<ActivityListenerHandle>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -124,6 +131,12 @@ public static class ContrailRuntimeExtensions
             ["checks"] = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString().ToLowerInvariant()),
         }));
     }
+}
+
+/// <summary>Keeps the process's activity listener for the host's lifetime.</summary>
+internal sealed class ActivityListenerHandle(IDisposable listener) : IDisposable
+{
+    public void Dispose() => listener.Dispose();
 }
 
 /// <summary>Ready when the store answers a read and the writer commits within two seconds.</summary>

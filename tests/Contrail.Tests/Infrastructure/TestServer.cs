@@ -68,7 +68,8 @@ public sealed class TestServer : IAsyncDisposable
         return client;
     }
 
-    private async Task StopAsync()
+    /// <summary>Stops the server (graceful shutdown) and keeps its data directory until disposed.</summary>
+    public async Task StopAsync()
     {
         if (_stopped) return;
         _stopped = true;

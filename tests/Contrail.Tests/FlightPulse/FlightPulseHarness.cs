@@ -20,9 +20,9 @@ public sealed class FlightPulseHarness : IAsyncDisposable
     public TestServer Server { get; private set; }
     public HttpClient Client => Server.Client;
 
-    public static async Task<FlightPulseHarness> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool seed = true)
+    public static async Task<FlightPulseHarness> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool seed = true, Action<IServiceCollection>? services = null)
     {
-        var server = await TestServer.StartAsync(settings);
+        var server = await TestServer.StartAsync(settings, services);
         if (seed) await new ReferenceImport(server.Store).SeedAsync();
         return new FlightPulseHarness(server);
     }

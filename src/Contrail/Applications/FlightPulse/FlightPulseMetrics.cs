@@ -16,6 +16,7 @@ public sealed class FlightPulseMetrics : IDisposable
     private readonly Counter<long> _delay, _cancellation, _gateChange, _sent, _llmSuccess, _llmFailed, _llmFallbacks,
         _workflows, _affected, _errors, _late;
     private readonly Histogram<double> _clock;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _llmFailedByReason = new(StringComparer.Ordinal);
     private long _delayTotal, _cancellationTotal, _gateTotal, _sentTotal, _llmSuccessTotal, _llmFailedTotal, _llmFallbackTotal,
         _workflowTotal, _affectedTotal, _errorTotal, _lateTotal;
 
@@ -61,6 +62,7 @@ public sealed class FlightPulseMetrics : IDisposable
         _llmFallbacks.Add(1);
         Interlocked.Increment(ref _llmFailedTotal);
         Interlocked.Increment(ref _llmFallbackTotal);
+        _llmFailedByReason.AddOrUpdate(reason, 1, (_, n) => n + 1);
     }
 
     public void WorkflowStarted(string workflow) { _workflows.Add(1, new KeyValuePair<string, object?>("workflow", workflow)); Interlocked.Increment(ref _workflowTotal); }
@@ -71,8 +73,15 @@ public sealed class FlightPulseMetrics : IDisposable
 
     public void NotificationLate() { _late.Add(1); Interlocked.Increment(ref _lateTotal); }
 
-    /// <summary>Totals since this process started.</summary>
-    public Dictionary<string, long> Snapshot() => new()
+    /// <summary>Totals since this process started; LLM failures also by reason (<c>LLMFailedBytimeout</c>, ...).</summary>
+    public Dictionary<string, long> Snapshot()
+    {
+        var totals = Totals();
+        foreach (var (reason, count) in _llmFailedByReason) totals["LLMFailedBy" + reason] = count;
+        return totals;
+    }
+
+    private Dictionary<string, long> Totals() => new()
     {
         ["DelayEventsProcessed"] = Interlocked.Read(ref _delayTotal),
         ["CancellationEventsProcessed"] = Interlocked.Read(ref _cancellationTotal),

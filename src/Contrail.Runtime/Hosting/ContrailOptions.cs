@@ -22,6 +22,7 @@ public sealed class StorageOptions
     /// <summary>sqlite (embedded, default) or postgres.</summary>
     public string Provider { get; set; } = "sqlite";
 
+    /// <summary>For postgres: an Npgsql connection string (Host=...;Database=...;Username=...). Never logged.</summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>SQLite synchronous level: FULL (default, survives power loss) or NORMAL (survives process crashes).</summary>

@@ -103,7 +103,11 @@ public static class ContrailRuntimeExtensions
             {
                 DataDirectory = options.DataDir, Synchronous = options.Storage.Synchronous, WriteQueueCapacity = options.Storage.WriteQueueCapacity,
             }, time, logger),
-            var other => throw new InvalidOperationException($"Storage:Provider '{other}' is not supported; use sqlite"),
+            "postgres" => Storage.Postgres.PostgresStore.Open(new Storage.Postgres.PostgresStoreOptions
+            {
+                ConnectionString = options.Storage.ConnectionString ?? "", WriteQueueCapacity = options.Storage.WriteQueueCapacity,
+            }, time, logger),
+            var other => throw new InvalidOperationException($"Storage:Provider '{other}' is not supported; use sqlite or postgres"),
         };
     }
 

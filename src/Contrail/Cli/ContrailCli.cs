@@ -14,16 +14,18 @@ public static class ContrailCli
 {
     private static readonly Option<string?> UrlsOption = new("--urls") { Description = $"Address to listen on (default {ContrailServer.DefaultUrls}); port 0 picks a free port" };
     private static readonly Option<string?> DataDirOption = new("--data-dir") { Description = "Folder for the database and files (default ~/.local/share/contrail)" };
+    private static readonly Option<string?> StorageOption = new("--storage") { Description = "Storage provider: sqlite (embedded, default) or postgres" };
+    private static readonly Option<string?> ConnectionOption = new("--connection") { Description = "PostgreSQL connection string (with --storage postgres)" };
 
     public static Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("Contrail: a self-hosted event-driven platform for flight operations");
 
-        var serve = new Command("serve", "Run the Contrail server") { UrlsOption, DataDirOption };
+        var serve = new Command("serve", "Run the Contrail server") { UrlsOption, DataDirOption, StorageOption, ConnectionOption };
         serve.SetAction((parse, ct) => ServeAsync(Flags(parse), demo: false, ct));
         root.Subcommands.Add(serve);
 
-        var demo = new Command("demo", "Run the server on the embedded default with demo data, and print where to look") { UrlsOption, DataDirOption };
+        var demo = new Command("demo", "Run the server on the embedded default with demo data, and print where to look") { UrlsOption, DataDirOption, StorageOption, ConnectionOption };
         demo.SetAction((parse, ct) =>
         {
             var flags = Flags(parse);
@@ -42,6 +44,8 @@ public static class ContrailCli
         var flags = new Dictionary<string, string?>();
         if (parse.GetValue(UrlsOption) is { } urls) flags["Urls"] = urls;
         if (parse.GetValue(DataDirOption) is { } dataDir) flags["DataDir"] = Path.GetFullPath(dataDir);
+        if (parse.GetValue(StorageOption) is { } storage) flags["Storage:Provider"] = storage;
+        if (parse.GetValue(ConnectionOption) is { } connection) flags["Storage:ConnectionString"] = connection;
         return flags;
     }
 

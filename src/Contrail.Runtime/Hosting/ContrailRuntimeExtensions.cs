@@ -92,11 +92,13 @@ public static class ContrailRuntimeExtensions
     private static Declarations DeclarationsOf(IServiceCollection services) =>
         (Declarations)services.First(d => d.ServiceType == typeof(Declarations)).ImplementationInstance!;
 
-    private static Store OpenStore(IServiceProvider services)
+    private static Store OpenStore(IServiceProvider services) => OpenStore(
+        services.GetRequiredService<IOptions<ContrailOptions>>().Value, services.GetRequiredService<TimeProvider>(),
+        services.GetRequiredService<ILoggerFactory>().CreateLogger("Contrail.Storage"));
+
+    /// <summary>Opens the store the settings name; also for the tools that work on a store without a server.</summary>
+    public static Store OpenStore(ContrailOptions options, TimeProvider time, ILogger logger)
     {
-        var options = services.GetRequiredService<IOptions<ContrailOptions>>().Value;
-        var time = services.GetRequiredService<TimeProvider>();
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Contrail.Storage");
         return options.Storage.Provider switch
         {
             "sqlite" => SqliteStore.Open(new SqliteStoreOptions

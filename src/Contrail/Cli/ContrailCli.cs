@@ -34,7 +34,7 @@ public static class ContrailCli
         });
         root.Subcommands.Add(demo);
 
-        foreach (var command in FlightPulseCommands.Create(DataDirOption, OpenStore)) root.Subcommands.Add(command);
+        foreach (var command in FlightPulseCommands.Create([DataDirOption, StorageOption, ConnectionOption], OpenStore)) root.Subcommands.Add(command);
 
         return root.Parse(args).InvokeAsync();
     }
@@ -62,11 +62,9 @@ public static class ContrailCli
             .AddInMemoryCollection(Flags(parse))
             .Build();
         var options = configuration.Get<ContrailOptions>() ?? new ContrailOptions();
-        if (options.Storage.Provider != "sqlite") throw new InvalidOperationException($"Storage:Provider '{options.Storage.Provider}' is not supported; use sqlite");
         // Not disposed: the store logs through it for as long as it is open.
         var loggers = LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning));
-        return Storage.Sqlite.SqliteStore.Open(new Storage.Sqlite.SqliteStoreOptions { DataDirectory = options.DataDir, Synchronous = options.Storage.Synchronous },
-            TimeProvider.System, loggers.CreateLogger("Contrail.Storage"));
+        return ContrailRuntimeExtensions.OpenStore(options, TimeProvider.System, loggers.CreateLogger("Contrail.Storage"));
     }
 
     private static async Task<int> ServeAsync(Dictionary<string, string?> flags, bool demo, CancellationToken ct)

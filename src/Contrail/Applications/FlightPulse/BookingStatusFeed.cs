@@ -70,9 +70,11 @@ public sealed class BookingStatusFeed(Store store, EventBus bus, ILogger<Booking
             });
             published++;
         }
-        // Inside the single writer nothing commits meanwhile: a short batch means no booking change is left
-        // before the newest change of any collection, so the checkpoint can skip the others' changes.
-        var next = changes.Count < BatchSize ? Math.Max(position, writer.ChangeLastSeq()) : changes[^1].Seq;
+        // In SQLite's single writer nothing commits meanwhile: a short batch means no booking change is left
+        // before the newest change of any collection, so the checkpoint can skip the others' changes. With
+        // concurrent writers (PostgreSQL) a lower sequence may still commit, so it moves only past what it read.
+        var next = changes.Count < BatchSize && store.Provider == "sqlite" ? Math.Max(position, writer.ChangeLastSeq())
+            : changes.Count > 0 ? changes[^1].Seq : position;
         if (next != position) writer.CheckpointSet(Checkpoint, next);
         return (changes.Count, published);
     }

@@ -14,17 +14,20 @@ namespace Contrail.Applications.FlightPulse;
 public static class FlightPulseCommands
 {
     /// <param name="openStore">Opens the store the settings and the parse result name (the data directory is locked while it is open).</param>
-    public static IEnumerable<Command> Create(Option<string?> dataDir, Func<ParseResult, Store> openStore)
+    /// <param name="storeOptions">The options that choose the store (--data-dir, --storage, --connection).</param>
+    public static IEnumerable<Command> Create(Option[] storeOptions, Func<ParseResult, Store> openStore)
     {
         var flights = new Option<FileInfo?>("--flights") { Description = "Flights: a JSON array or CSV file" };
         var passengers = new Option<FileInfo?>("--passengers") { Description = "Passengers: a JSON array or CSV file (notification_preferences.email|sms|push columns; special_requests separated by ';')" };
         var bookings = new Option<FileInfo?>("--bookings") { Description = "Bookings: a JSON array or CSV file" };
-        var import = new Command("import", "Load reference data files into the store (upserts by id; refused records are listed)") { flights, passengers, bookings, dataDir };
+        var import = new Command("import", "Load reference data files into the store (upserts by id; refused records are listed)") { flights, passengers, bookings };
+        foreach (var option in storeOptions) import.Options.Add(option);
         import.SetAction((parse, ct) => WithStore(parse, openStore, store => ImportAsync(store,
             [(ReferenceData.Flight, parse.GetValue(flights)), (ReferenceData.Passenger, parse.GetValue(passengers)), (ReferenceData.Booking, parse.GetValue(bookings))], ct)));
         yield return import;
 
-        var seed = new Command("seed", "Write the sample data (5 flights, 10 passengers, 15 bookings) into the store; records that exist are left as they are") { dataDir };
+        var seed = new Command("seed", "Write the sample data (5 flights, 10 passengers, 15 bookings) into the store; records that exist are left as they are");
+        foreach (var option in storeOptions) seed.Options.Add(option);
         seed.SetAction((parse, ct) => WithStore(parse, openStore, async store =>
         {
             foreach (var result in await new ReferenceImport(store).SeedAsync(ct))

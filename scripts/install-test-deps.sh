@@ -6,6 +6,10 @@ set -euo pipefail
 packages=()
 # PostgreSQL: tests start a throwaway cluster from the server binaries (initdb, pg_ctl).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
+# RabbitMQ: the FlightPulse broker-ingest test starts a node on loopback from Debian's binaries.
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || packages+=(rabbitmq-server)
+# SMTP: the FlightPulse delivery test runs Debian's aiosmtpd (with Debian's python3).
+/usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || packages+=(python3-aiosmtpd)
 
 if [ ${#packages[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

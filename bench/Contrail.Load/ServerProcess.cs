@@ -21,8 +21,11 @@ internal sealed class ServerProcess : IAsyncDisposable
     private long Stat(int index) =>
         long.Parse(File.ReadAllText($"/proc/{_process.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[index]);
 
-    private ServerProcess(Process process, string url, string apiKey, string dataDir)
+    private readonly bool _ownsDataDir;
+
+    private ServerProcess(Process process, string url, string apiKey, string dataDir, bool ownsDataDir)
     {
+        _ownsDataDir = ownsDataDir;
         _process = process;
         Url = url;
         ApiKey = apiKey;
@@ -33,9 +36,11 @@ internal sealed class ServerProcess : IAsyncDisposable
         .Where(k => k.StartsWith("CONTRAIL__", StringComparison.Ordinal) || k.StartsWith("DOTNET_", StringComparison.Ordinal))
         .ToDictionary(k => k, k => Environment.GetEnvironmentVariable(k)!));
 
-    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
+    /// <param name="dataDir">An existing data directory (kept after the server stops); by default a throwaway one.</param>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string? dataDir = null)
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "contrail-load-" + Guid.NewGuid().ToString("N"));
+        var ownsDataDir = dataDir is null;
+        dataDir ??= Path.Combine(Path.GetTempPath(), "contrail-load-" + Guid.NewGuid().ToString("N"));
         var apiKey = "load-" + Guid.NewGuid().ToString("N");
         var start = new ProcessStartInfo("dotnet")
         {
@@ -59,7 +64,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         });
         _ = Task.Run(async () => { while (await process.StandardError.ReadLineAsync() is { } line) Console.Error.WriteLine("server: " + line); });
         var url = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        return new ServerProcess(process, url, apiKey, dataDir);
+        return new ServerProcess(process, url, apiKey, dataDir, ownsDataDir);
     }
 
     public async ValueTask DisposeAsync()
@@ -67,6 +72,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
-        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+        if (_ownsDataDir)
+            try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
     }
 }

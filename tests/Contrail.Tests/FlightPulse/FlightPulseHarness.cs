@@ -1,5 +1,6 @@
 using Contrail.Applications.FlightPulse;
 using Contrail.Bus;
+using Contrail.Cli;
 using Contrail.Events;
 using Contrail.Functions;
 using Contrail.Workflows.Asl;
@@ -130,6 +131,33 @@ public sealed class FlightPulseHarness : IAsyncDisposable
         var page = await Client.GetJsonAsync($"/notifications?event_id={eventId}&limit=1000");
         return page!["items"]!.AsArray().Select(n => n!.AsObject()).ToList();
     }
+
+    /// <summary>The CLI in this process, its console output captured (the commands write to Console and Spectre's console).</summary>
+    public static async Task<(int Code, string Output)> RunCliAsync(string[] args)
+    {
+        var output = new StringWriter();
+        int code;
+        lock (ConsoleLock)
+        {
+            var (stdout, stderr) = (Console.Out, Console.Error);
+            Console.SetOut(output);
+            Console.SetError(output);
+            var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+            {
+                Out = new Spectre.Console.AnsiConsoleOutput(output),
+                Interactive = Spectre.Console.InteractionSupport.No,
+                Ansi = Spectre.Console.AnsiSupport.No,
+            });
+            console.Profile.Width = 1000;
+            Spectre.Console.AnsiConsole.Console = console;
+            try { code = ContrailCli.RunAsync(args).GetAwaiter().GetResult(); }
+            finally { Console.SetOut(stdout); Console.SetError(stderr); }
+        }
+        await Task.CompletedTask;
+        return (code, output.ToString());
+    }
+
+    private static readonly object ConsoleLock = new();
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 }

@@ -149,4 +149,25 @@ public sealed class OperationalEventTests : IAsyncLifetime
         id = await _fp.SendAsync(Scenarios.Event(OperationalEventFormat.Cancelled, "SW1234", DateTimeOffset.UtcNow));
         Assert.Equal(["flightpulse-cancellation"], (await _fp.Client.GetJsonAsync($"/events/{id}"))!["matched_rules"]!.AsArray().Select(r => (string)r!).ToArray());
     }
+
+    [Fact]
+    public async Task The_simulator_sends_the_producers_events_and_scenarios()
+    {
+        var (code, output) = await FlightPulseHarness.RunCliAsync(["simulate", "--url", _fp.Server.Url, "--api-key", _fp.Server.ApiKey,
+            "--event-type", "GATE_CHANGE", "--flight-id", "SW3456", "--old-gate", "A5", "--new-gate", "D15", "--terminal-change"]);
+        Assert.True(code == 0, output);
+        Assert.Contains("202 {\"status\":\"accepted\"", output);
+        var gate = (await _fp.Client.GetJsonAsync("/events?detail_type=flight.gate_change"))!["items"]!.AsArray().Single()!["event"]!["detail"]!;
+        Assert.True((bool)gate["terminal_change"]!);
+        Assert.Equal("airport_ops", (string?)gate["source"]);
+
+        (code, output) = await FlightPulseHarness.RunCliAsync(["scenario", "5", "--url", _fp.Server.Url, "--api-key", _fp.Server.ApiKey]);
+        Assert.True(code == 0, output);
+        Assert.Equal(4, await StoredEvents());
+
+        (code, output) = await FlightPulseHarness.RunCliAsync(["simulate", "--url", _fp.Server.Url, "--api-key", _fp.Server.ApiKey,
+            "--event-type", "FLIGHT_DELAY", "--flight-id", "NOPE9"]);
+        Assert.Equal(1, code);
+        Assert.Contains("unknown flight 'NOPE9'", output);
+    }
 }

@@ -137,6 +137,21 @@ public sealed class RabbitMqIngestTests
             return server;
         }
 
+        private static async Task<string?> Run(string file, string arguments)
+        {
+            try
+            {
+                using var process = Process.Start(new ProcessStartInfo(file, arguments) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
+                var output = await process.StandardOutput.ReadToEndAsync();
+                await process.WaitForExitAsync();
+                return output;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return null;
+            }
+        }
+
         private static int FreePort()
         {
             using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -161,6 +176,8 @@ public sealed class RabbitMqIngestTests
             if (!_process.HasExited) _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
             _process.Dispose();
+            // The Erlang VM starts epmd on demand and it outlives the node: stop it when it serves no other node.
+            if (await Run("epmd", "-names") is { } names && !names.Contains("name ")) await Run("epmd", "-kill");
             TempDirectory.Delete(_state);
         }
     }

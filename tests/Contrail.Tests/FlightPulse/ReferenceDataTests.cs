@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using Contrail.Applications.FlightPulse;
 using Contrail.Auth;
-using Contrail.Cli;
 
 namespace Contrail.Tests.FlightPulse;
 
@@ -180,13 +179,13 @@ public sealed class ReferenceDataTests : IAsyncLifetime
                  {"booking_id":"IB2","passenger_id":"IP1","flight_id":"IM101","booking_status":"CONFIRMED"}]
                 """);
             var args = new[] { "import", "--data-dir", dataDir, "--flights", Path.Combine(dir, "flights.csv"), "--passengers", Path.Combine(dir, "passengers.csv"), "--bookings", Path.Combine(dir, "bookings.json") };
-            var (code, output) = await RunCliAsync(args);
+            var (code, output) = await FlightPulseHarness.RunCliAsync(args);
             Assert.Equal(1, code);
             Assert.Contains("record 2 (IM101): /delay_minutes: must be a whole number from 0 to 1440", output);
             Assert.Contains("record 3 (IB2): /flight_id: no flight with id 'IM101'", output);
             Assert.Contains("1 lookup items skipped", output);
             // Again: the same records are unchanged, nothing is duplicated.
-            (code, output) = await RunCliAsync(args);
+            (code, output) = await FlightPulseHarness.RunCliAsync(args);
             Assert.Contains("passengers.csv: 1 read, 0 created, 0 updated, 1 unchanged", output);
 
             await using var server = await TestServerOn(dataDir);
@@ -207,13 +206,13 @@ public sealed class ReferenceDataTests : IAsyncLifetime
         var dir = TempDirectory.Create("seed");
         try
         {
-            var (code, output) = await RunCliAsync(["seed", "--data-dir", dir]);
+            var (code, output) = await FlightPulseHarness.RunCliAsync(["seed", "--data-dir", dir]);
             Assert.Equal(0, code);
             Assert.Contains("bookings: 15 created", output);
-            (code, output) = await RunCliAsync(["seed", "--data-dir", dir]);
+            (code, output) = await FlightPulseHarness.RunCliAsync(["seed", "--data-dir", dir]);
             Assert.Contains("bookings: 0 created, 15 already there", output);
             await using var server = await TestServerOn(dir);
-            (code, output) = await RunCliAsync(["seed", "--data-dir", dir]);
+            (code, output) = await FlightPulseHarness.RunCliAsync(["seed", "--data-dir", dir]);
             Assert.Equal(2, code);
             Assert.Contains("Stop the server first", output);
         }
@@ -225,30 +224,4 @@ public sealed class ReferenceDataTests : IAsyncLifetime
 
     private static Task<TestServer> TestServerOn(string dataDir) => TestServer.StartAsync(new Dictionary<string, string?> { ["DataDir"] = dataDir });
 
-    /// <summary>The CLI in this process, its console output captured (the commands write to Console and Spectre's console).</summary>
-    private static async Task<(int Code, string Output)> RunCliAsync(string[] args)
-    {
-        var output = new StringWriter();
-        int code;
-        lock (ConsoleLock)
-        {
-            var (stdout, stderr) = (Console.Out, Console.Error);
-            Console.SetOut(output);
-            Console.SetError(output);
-            var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
-            {
-                Out = new Spectre.Console.AnsiConsoleOutput(output),
-                Interactive = Spectre.Console.InteractionSupport.No,
-                Ansi = Spectre.Console.AnsiSupport.No,
-            });
-            console.Profile.Width = 1000;
-            Spectre.Console.AnsiConsole.Console = console;
-            try { code = ContrailCli.RunAsync(args).GetAwaiter().GetResult(); }
-            finally { Console.SetOut(stdout); Console.SetError(stderr); }
-        }
-        await Task.CompletedTask;
-        return (code, output.ToString());
-    }
-
-    private static readonly object ConsoleLock = new();
 }

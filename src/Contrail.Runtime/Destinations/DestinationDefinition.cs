@@ -22,12 +22,15 @@ public sealed record DestinationDefinition
     public string Method { get; init; } = "POST";
 
     /// <summary>None when absent.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DestinationAuth? Auth { get; init; }
 
     /// <summary>Static headers sent with every request (not secrets: they are stored and shown as they are).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 
     /// <summary>The request body built from the delivery; absent: the delivery's body as it is (for rule targets, the event).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public RequestTemplateDefinition? Template { get; init; }
 
     /// <summary>Never more requests than this, successful or not, in any one-second window.</summary>
@@ -110,6 +113,7 @@ public sealed record DestinationAuth
     public string Type { get; init; } = Bearer;
 
     /// <summary>The header that carries the secret, for type <c>header</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? HeaderName { get; init; }
 
     /// <summary>Where the secret is; never the secret itself.</summary>
@@ -151,12 +155,16 @@ public sealed record RequestTemplateDefinition
     /// <summary><c>json</c>: <see cref="Body"/> is sent; <c>graphql</c>: <c>{"query", "operationName"?, "variables"}</c> is sent.</summary>
     public string Type { get; init; } = Json;
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonNode? Body { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Query { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonNode? Variables { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? OperationName { get; init; }
 }
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Text.Json;
 using Contrail.Observability;
 using Contrail.Storage;
 
@@ -26,7 +25,9 @@ public sealed class DestinationMetrics
     private static readonly Counter<long> DeadLettered = ContrailTelemetry.Meter.CreateCounter<long>(
         "contrail.destination.dead_lettered", "{delivery}", "Deliveries moved to a destination's dead-letter queue");
 
-    private static readonly string[] OutcomeNames = Enum.GetValues<CallOutcome>().Select(o => JsonNamingPolicy.SnakeCaseLower.ConvertName(o.ToString())).ToArray();
+    /// <summary>Metric tag values, by <see cref="CallOutcome"/>.</summary>
+    private static readonly string[] OutcomeNames =
+        ["success", "rate_limited", "server_error", "client_error", "graphql_error", "network_error", "timeout", "secret_missing", "aborted"];
 
     private readonly ConcurrentDictionary<string, Counters> _counters = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
@@ -108,11 +109,11 @@ public sealed class DestinationMetrics
 }
 
 /// <summary>
-/// <see cref="Calls"/>: calls by outcome since this process started. <see cref="DeadLettered"/>: deliveries
+/// <see cref="ByOutcome"/>: calls since this process started. <see cref="DeadLettered"/>: deliveries
 /// dead-lettered since then. <see cref="RecentCalls"/>, <see cref="RecentErrors"/>, <see cref="ErrorRate"/>:
 /// over the last five minutes (null rate when there were no calls).
 /// </summary>
-public sealed record DestinationCallStats(IReadOnlyDictionary<string, long> Calls, long DeadLettered, long RecentCalls, long RecentErrors, double? ErrorRate);
+public sealed record DestinationCallStats(IReadOnlyDictionary<string, long> ByOutcome, long DeadLettered, long RecentCalls, long RecentErrors, double? ErrorRate);
 
 /// <summary>What an alarm or an operator needs about one destination: its queue and its calls.</summary>
 public sealed record DestinationHealth(long Depth, long InFlight, long Delayed, long DlqDepth, double? OldestAgeSeconds, DestinationCallStats Calls);

@@ -71,7 +71,15 @@ internal sealed class DestinationRunner
         {
             await foreach (var message in buffer.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                await HandleAsync(message, abort).ConfigureAwait(false);
+                try
+                {
+                    await HandleAsync(message, abort).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    // A bug must not take a worker down; the message reappears after its visibility timeout.
+                    _logger.LogError(ex, "Delivering {DeliveryId} to {Destination} failed unexpectedly", message.DeliveryId, _destination.Name);
+                }
                 if (capacity - Interlocked.Decrement(ref held) == lowWater) room.Release();
             }
         }, CancellationToken.None)).ToArray();
@@ -82,10 +90,15 @@ internal sealed class DestinationRunner
         {
             while (!stopping.IsCancellationRequested)
             {
+                if (!_queues.TryGet(queue, out var attributes))
+                {
+                    // The destination is being deleted (its queue went first); the dispatcher stops this runner.
+                    await Task.Delay(_pollInterval, stopping).ConfigureAwait(false);
+                    continue;
+                }
                 if (Environment.TickCount64 >= nextSweep)
                 {
                     nextSweep = Environment.TickCount64 + (long)DeadLetterSweepInterval.TotalMilliseconds;
-                    var attributes = _queues.Get(queue);
                     await _store.WriteAsync(w => w.MessageMoveExhaustedToDlq(queue, attributes), ct: stopping).ConfigureAwait(false);
                 }
 
@@ -102,7 +115,7 @@ internal sealed class DestinationRunner
                 List<Held> received;
                 try
                 {
-                    received = await ReceiveAsync(queue, want, stopping).ConfigureAwait(false);
+                    received = await ReceiveAsync(queue, attributes, want, stopping).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -135,9 +148,8 @@ internal sealed class DestinationRunner
     /// Receives up to <paramref name="max"/> messages. In the same transaction, a message whose delivery id
     /// the target already accepted (a duplicate enqueue, a redrive of a copy) is acked without a call.
     /// </summary>
-    private async Task<List<Held>> ReceiveAsync(string queue, int max, CancellationToken ct)
+    private async Task<List<Held>> ReceiveAsync(string queue, QueueAttributes attributes, int max, CancellationToken ct)
     {
-        var attributes = _queues.Get(queue);
         var visibility = TimeSpan.FromSeconds(attributes.VisibilityTimeoutSeconds);
         var receivedAt = _time.GetTimestamp();
         var (fresh, skipped) = await _store.WriteAsync(w =>
@@ -177,22 +189,19 @@ internal sealed class DestinationRunner
 
         if (await WaitForTurnAsync(held, timeout, abort).ConfigureAwait(false) is not { } probe) return;
 
-        byte[] body;
+        var started = _time.GetTimestamp();
+        CallResult result;
         try
         {
-            body = _destination.Template is { } template ? template.Render(message.Body) : Encoding.UTF8.GetBytes(message.Body);
+            var body = _destination.Template is { } template ? template.Render(message.Body) : Encoding.UTF8.GetBytes(message.Body);
+            result = await _sender.SendAsync(_destination, held.DeliveryId, body, abort).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            // Rendering cannot fail on JSON it parsed; this guards against a template bug taking the worker down.
-            _limiter.Finished(sent: false);
-            _gate.Abandon(probe);
-            Finish(held, new CallResult(CallOutcome.ClientError, null, null, "the request template could not be rendered: " + ex.Message), attempt);
-            return;
+            // Rendering cannot fail on JSON it parsed, and the sender turns what HttpClient throws into outcomes;
+            // this keeps a bug from leaving the limiter's slot taken or the gate waiting for a probe forever.
+            result = new CallResult(CallOutcome.ClientError, null, null, $"the request could not be made: {ex.GetType().Name}: {ex.Message}");
         }
-
-        var started = _time.GetTimestamp();
-        var result = await _sender.SendAsync(_destination, held.DeliveryId, body, abort).ConfigureAwait(false);
         _limiter.Finished(sent: result.Outcome != CallOutcome.SecretMissing);
         if (result.Outcome == CallOutcome.Aborted)
         {
@@ -296,7 +305,7 @@ internal sealed class DestinationRunner
             while (batch.Count < 1024 && reader.TryRead(out var completion)) batch.Add(completion);
             try
             {
-                var dlq = _queues.Get(_destination.Queue).DeadLetterQueue;
+                var dlq = _queues.TryGet(_destination.Queue, out var attributes) ? attributes.DeadLetterQueue : null;
                 await _store.WriteAsync(w =>
                 {
                     foreach (var completion in batch) Complete(w, completion, dlq);

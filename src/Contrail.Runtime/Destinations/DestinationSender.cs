@@ -102,6 +102,11 @@ internal sealed class DestinationSender : IDisposable
         {
             return Redact(new CallResult(CallOutcome.NetworkError, null, null, "network error: " + ex.Message), secret);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or IOException)
+        {
+            // What HttpClient throws for a request it cannot make (a header it refuses, an unsupported scheme).
+            return Redact(new CallResult(CallOutcome.NetworkError, null, null, $"request failed: {ex.GetType().Name}: {ex.Message}"), secret);
+        }
     }
 
     private static CallResult Classify(HttpResponseMessage response, string body, bool graphQL)

@@ -60,8 +60,10 @@ internal sealed class DestinationRunner
     {
         var queue = _destination.Queue;
         var completer = Task.Run(CompleteLoopAsync, CancellationToken.None);
-        var concurrency = _destination.Definition.Concurrency;
-        // As many messages wait for a worker as there are workers, so a finishing worker never waits for a receive.
+        // A call holds a rate-limit slot for at least a second, so no more than the rate limit can ever be in
+        // flight: workers beyond it would only hold messages. As many messages wait for a worker as there are
+        // workers, so a finishing worker never waits for a receive.
+        var concurrency = Math.Min(_destination.Definition.Concurrency, _destination.Definition.RateLimitPerSecond);
         var capacity = concurrency * 2;
         var lowWater = Math.Max(1, capacity / 2);
         var held = 0;

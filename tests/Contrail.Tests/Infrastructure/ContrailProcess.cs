@@ -25,6 +25,8 @@ public sealed partial class ContrailProcess : IAsyncDisposable
 
     public string Output { get { lock (_output) return string.Join('\n', _output); } }
 
+    public IReadOnlyList<string> Lines { get { lock (_output) return [.. _output]; } }
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
@@ -32,10 +34,10 @@ public sealed partial class ContrailProcess : IAsyncDisposable
     /// <summary>The built Contrail.dll, copied next to the tests by the project reference.</summary>
     public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "Contrail.dll");
 
-    public static ContrailProcess Launch(string dataDir, string apiKey, params string[] extraArgs) => Launch(dataDir, apiKey, null, extraArgs);
+    public static ContrailProcess Launch(string dataDir, string apiKey, params string[] extraArgs) =>
+        Launch(dataDir, apiKey, new Dictionary<string, string>(), extraArgs);
 
-    /// <summary>Starts the process with extra environment variables (e.g. <c>CONTRAIL__GATEWAY__ENDPOINT</c>), applied last.</summary>
-    public static ContrailProcess Launch(string dataDir, string apiKey, IReadOnlyDictionary<string, string>? environment, params string[] extraArgs)
+    public static ContrailProcess Launch(string dataDir, string apiKey, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -48,7 +50,7 @@ public sealed partial class ContrailProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         start.Environment["CONTRAIL_API_KEY"] = apiKey;
         start.Environment["CONTRAIL__LOGGING__LOGLEVEL__DEFAULT"] = "Warning";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        foreach (var (key, value) in environment) start.Environment[key] = value;
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var contrail = new ContrailProcess(process);
         process.Start();
@@ -57,9 +59,10 @@ public sealed partial class ContrailProcess : IAsyncDisposable
         return contrail;
     }
 
-    public static Task<ContrailProcess> StartAsync(string dataDir, string apiKey, params string[] extraArgs) => StartAsync(dataDir, apiKey, null, extraArgs);
+    public static Task<ContrailProcess> StartAsync(string dataDir, string apiKey, params string[] extraArgs) =>
+        StartAsync(dataDir, apiKey, new Dictionary<string, string>(), extraArgs);
 
-    public static async Task<ContrailProcess> StartAsync(string dataDir, string apiKey, IReadOnlyDictionary<string, string>? environment, params string[] extraArgs)
+    public static async Task<ContrailProcess> StartAsync(string dataDir, string apiKey, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         var contrail = Launch(dataDir, apiKey, environment, extraArgs);
         try

@@ -25,7 +25,12 @@ internal sealed class DestinationRunner
 {
     /// <summary>Time kept between a call's timeout and the message's visibility deadline.</summary>
     private static readonly TimeSpan HoldMargin = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan DeadLetterSweepInterval = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How often messages whose last receive used up their attempts without an outcome (a crash, a hang) are
+    /// moved to the DLQ. Failed attempts are dead-lettered by the runner at once, so this is a rare case; the
+    /// sweep reads the queue's whole visible backlog in the writer, so it runs once a minute, not every few seconds.
+    /// </summary>
+    private static readonly TimeSpan DeadLetterSweepInterval = TimeSpan.FromMinutes(1);
 
     private readonly Destination _destination;
     private readonly Store _store;

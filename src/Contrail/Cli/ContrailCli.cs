@@ -33,6 +33,7 @@ public static class ContrailCli
             return ServeAsync(flags, demo: true, ct);
         });
         root.Subcommands.Add(demo);
+        root.Subcommands.Add(KeysCommand.Build());
 
         return root.Parse(args).InvokeAsync();
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Contrail.Auth;
 using Contrail.Bus;
+using Contrail.Destinations;
 using Contrail.Events;
 using Contrail.Json;
 using Contrail.Observability;
@@ -43,6 +44,8 @@ public static class ContrailRuntimeExtensions
         services.AddHostedService<RuntimeStartup>();
         services.AddHostedService<QueueConsumerService>();
         services.AddHostedService<RetentionSweeper>();
+        // After RuntimeStartup: destination runners read the queues it loaded.
+        services.AddContrailDestinations();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -125,6 +128,8 @@ public static class ContrailRuntimeExtensions
         app.MapOpenApi().RequireAuthorization(Scopes.Read);
         app.MapEvents();
         app.MapQueues();
+        app.MapDestinations();
+        app.MapApiKeys();
         return app;
     }
 

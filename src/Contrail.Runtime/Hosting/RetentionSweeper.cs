@@ -42,9 +42,11 @@ internal sealed class RetentionSweeper(Store store, IOptions<ContrailOptions> op
             expired += await store.WriteAsync(w => w.MessageExpireEnqueuedBefore(queue.Name, before), ct: ct);
         }
         var history = await DrainAsync(w => w.MessageHistoryDeleteDoneBefore(Before(retention.MessageHistory), BatchSize), ct);
-        if (events + keys + changes + expired + history > 0)
-            logger.LogInformation("Retention swept {Events} events, {Keys} idempotency keys, {Changes} changes, {Expired} expired messages, {History} history rows",
-                events, keys, changes, expired, history);
+        // Delivered ids are remembered as long as idempotency keys; a duplicate enqueued after that would be sent again.
+        var delivered = await DrainAsync(w => w.DestinationDeliveryDeleteBefore(Before(retention.IdempotencyKeys), BatchSize), ct);
+        if (events + keys + changes + expired + history + delivered > 0)
+            logger.LogInformation("Retention swept {Events} events, {Keys} idempotency keys, {Changes} changes, {Expired} expired messages, {History} history rows, {Delivered} delivery records",
+                events, keys, changes, expired, history, delivered);
     }
 
     private async Task<int> DrainAsync(Func<StoreWriter, int> deleteBatch, CancellationToken ct)

@@ -33,6 +33,7 @@ public static class ContrailCli
             return ServeAsync(flags, demo: true, ct);
         });
         root.Subcommands.Add(demo);
+        root.Subcommands.Add(KeysCommand.Build());
 
         foreach (var command in FlightPulseCommands.Create([DataDirOption, StorageOption, ConnectionOption], OpenStore)) root.Subcommands.Add(command);
 

@@ -1,5 +1,6 @@
 using Contrail.Applications.Flights;
 using Contrail.Applications.FlightPulse;
+using Contrail.Applications.Gateway;
 using Contrail.Events;
 using Contrail.Hosting;
 using Microsoft.Extensions.Logging.Console;
@@ -38,6 +39,7 @@ public static class ContrailServer
         services.AddContrailRuntime(builder.Configuration);
         services.AddFlightEvents();
         services.AddFlightPulse(builder.Configuration);
+        services.AddGateway(builder.Configuration);
         // Applications not in this build yet: their formats are recognised so that clients get a clear 400.
         services.AddSingleton(UnavailableFormat.For("generic-ingest", 100, "eventType",
             "generic ingest ({\"eventType\": ...}) is not available in this version of Contrail"));
@@ -47,6 +49,7 @@ public static class ContrailServer
         app.MapContrailRuntime();
         app.MapFlights();
         app.MapFlightPulse();
+        app.MapGateway();
         return app;
     }
 }

@@ -16,6 +16,12 @@ public sealed class AuthTests : IAsyncLifetime
     [InlineData("POST", "/events")]
     [InlineData("GET", "/queues")]
     [InlineData("GET", "/openapi/v1.json")]
+    [InlineData("GET", "/destinations")]
+    [InlineData("PUT", "/destinations/x")]
+    [InlineData("GET", "/api-keys")]
+    [InlineData("POST", "/api-keys")]
+    [InlineData("DELETE", "/api-keys/key_x")]
+    [InlineData("POST", "/gateway/events")]
     public async Task Routes_without_a_key_answer_401_problem(string method, string path)
     {
         using var client = _server.CreateClient(apiKey: null);

@@ -3,6 +3,7 @@ using Contrail.Bus;
 using Contrail.Cli;
 using Contrail.Events;
 using Contrail.Functions;
+using Contrail.Hosting;
 using Contrail.Workflows.Asl;
 
 namespace Contrail.Tests.FlightPulse;
@@ -21,17 +22,27 @@ public sealed class FlightPulseHarness : IAsyncDisposable
     public TestServer Server { get; private set; }
     public HttpClient Client => Server.Client;
 
-    public static async Task<FlightPulseHarness> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool seed = true, Action<IServiceCollection>? services = null)
+    /// <param name="driveWorkflows">
+    /// True (the default): the test runs the workflows itself, so FlightPulse's rules to workflow targets are left
+    /// out; otherwise a build with the durable engine would run each workflow a second time alongside the test's.
+    /// </param>
+    public static async Task<FlightPulseHarness> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool seed = true,
+        Action<IServiceCollection>? services = null, bool driveWorkflows = true)
     {
-        var server = await TestServer.StartAsync(settings, services);
+        var server = await TestServer.StartAsync(settings, s =>
+        {
+            if (driveWorkflows)
+            {
+                var declarations = (Declarations)s.First(d => d.ServiceType == typeof(Declarations)).ImplementationInstance!;
+                declarations.Rules.RemoveAll(rule => rule.Targets.Any(t => t.Type == "workflow"));
+            }
+            services?.Invoke(s);
+        });
         if (seed) await new ReferenceImport(server.Store).SeedAsync();
         return new FlightPulseHarness(server);
     }
 
     public async Task RestartAsync(IReadOnlyDictionary<string, string?>? settings = null) => Server = await Server.RestartAsync(settings);
-
-    /// <summary>True when this build routes to workflows (the durable engine registered the <c>workflow</c> target kind).</summary>
-    public bool HasDurableWorkflows => Server.Services.GetServices<TargetKind>().Any(k => k.Type == "workflow");
 
     /// <summary>Posts one operational event and returns its id; asserts the 202.</summary>
     public async Task<string> SendAsync(JsonObject operationalEvent)

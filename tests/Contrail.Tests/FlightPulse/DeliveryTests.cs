@@ -153,7 +153,7 @@ public sealed class DeliveryTests
         {
             var python = new[] { "/usr/bin/python3", "python3" }.FirstOrDefault(HasAiosmtpd);
             if (python is null) Assert.Skip("python3-aiosmtpd is not installed (scripts/install-test-deps.sh installs it)");
-            var port = FreePort();
+            var port = LoopbackPort.Free();
             // A folder that does not exist yet: the handler creates it as a Maildir (tmp, new, cur).
             var maildir = Path.Combine(TempDirectory.Create("smtp"), "Maildir");
             var start = new ProcessStartInfo(python) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -178,13 +178,6 @@ public sealed class DeliveryTests
             {
                 return false;
             }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
 
         private static bool Listening(int port)

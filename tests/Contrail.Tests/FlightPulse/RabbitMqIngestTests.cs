@@ -81,7 +81,7 @@ public sealed class RabbitMqIngestTests
         {
             if (!File.Exists(Path.Combine(Bin, "rabbitmq-server"))) Assert.Skip("rabbitmq-server is not installed (scripts/install-test-deps.sh installs it)");
             var state = TempDirectory.Create("rabbitmq");
-            var (port, distPort) = (FreePort(), FreePort());
+            var (port, distPort) = (LoopbackPort.Free(), LoopbackPort.Free());
             Directory.CreateDirectory(Path.Combine(state, "log"));
             Directory.CreateDirectory(Path.Combine(state, "mnesia"));
             await File.WriteAllTextAsync(Path.Combine(state, "rabbitmq.conf"), $"listeners.tcp.default = 127.0.0.1:{port}\nloopback_users.guest = true\n");
@@ -150,13 +150,6 @@ public sealed class RabbitMqIngestTests
             {
                 return null;
             }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
 
         public async ValueTask DisposeAsync()

@@ -209,8 +209,6 @@ public static class SmsText
 /// <summary>Templates, or the LLM when one is configured and its answer passes the checks.</summary>
 public sealed class MessageComposer(MessageTemplates templates, LlmMessenger? llm)
 {
-    public bool UsesLlm => llm is not null;
-
     public async ValueTask<ComposedMessage> ComposeAsync(MessageContext context, CancellationToken ct)
     {
         if (llm is not null && await llm.TryComposeAsync(context, ct).ConfigureAwait(false) is { } message) return message;

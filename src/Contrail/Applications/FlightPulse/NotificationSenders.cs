@@ -65,7 +65,7 @@ public sealed class SmtpSender(SmtpOptions options) : INotificationSender
 
     public async ValueTask SendAsync(OutboundMessage message, CancellationToken ct)
     {
-        using var mail = new MailMessage(MailAddress(options.From), new MailAddress(message.Recipient))
+        using var mail = new MailMessage(new MailAddress(options.From), new MailAddress(message.Recipient))
         {
             Subject = message.Subject ?? "",
             Body = message.Body,
@@ -78,8 +78,6 @@ public sealed class SmtpSender(SmtpOptions options) : INotificationSender
         if (options.UserName is { Length: > 0 }) client.Credentials = new NetworkCredential(options.UserName, options.Password);
         await client.SendMailAsync(mail, ct).ConfigureAwait(false);
     }
-
-    private static MailAddress MailAddress(string from) => new(from);
 }
 
 /// <summary>Settings for an HTTP webhook channel (<c>FlightPulse:Delivery:Sms:Webhook:*</c>, <c>...:Push:Webhook:*</c>).</summary>

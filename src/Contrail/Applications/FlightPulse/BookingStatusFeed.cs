@@ -21,13 +21,16 @@ public sealed class BookingStatusFeed(Store store, EventBus bus, ILogger<Booking
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Waits for a change (or a second) before the first pass too, so the start-up's own writes go first.
+        var read = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var (read, published) = await store.WriteAsync(PublishNext, ct: stoppingToken).ConfigureAwait(false);
-                if (published > 0) logger.LogDebug("Published {Count} booking status changes", published);
                 if (read < BatchSize) await store.Signals.WaitAsync(StoreSignals.Changes, TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                if (stoppingToken.IsCancellationRequested) break;
+                (read, var published) = await store.WriteAsync(PublishNext, ct: stoppingToken).ConfigureAwait(false);
+                if (published > 0) logger.LogDebug("Published {Count} booking status changes", published);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -21,8 +21,10 @@ public sealed class RegulatoryClock(Store store, EventBus bus, FlightPulseMetric
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The first check waits one interval: nothing is due at start-up that cannot wait that long, and the
+        // start-up's own writes go first.
         using var timer = new PeriodicTimer(options.RegulatoryCheckInterval, time);
-        do
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             try
             {
@@ -34,7 +36,6 @@ public sealed class RegulatoryClock(Store store, EventBus bus, FlightPulseMetric
                 logger.LogError(ex, "Checking the regulatory clock failed; trying again at the next interval");
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
     /// <summary>Raises the alarm for every open disruption past its deadline; returns their event ids.</summary>

@@ -6,6 +6,7 @@ using Contrail.Json;
 using Contrail.Queues;
 using Contrail.Storage;
 using Contrail.Storage.Sqlite;
+using Contrail.Workflows;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -34,11 +35,17 @@ public static class ContrailRuntimeExtensions
         services.AddSingleton(NativeEventFormat.Format);
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<Functions.FunctionRegistry>();
+        services.AddSingleton<StateMachineRegistry>();
+        services.AddSingleton<WorkflowRunner>();
+        services.AddSingleton<WorkflowService>();
+        services.AddSingleton(WorkflowTargets.Kind);
         services.AddOptions<QueueConsumerOptions>().Bind(configuration.GetSection("Queues"));
+        services.AddOptions<WorkflowOptions>().Bind(configuration.GetSection("Workflows"));
 
         // Order matters: start-up declarations run before consumers start; consumers stop before the store closes.
         services.AddHostedService<RuntimeStartup>();
         services.AddHostedService<QueueConsumerService>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkflowRunner>());
         services.AddHostedService<RetentionSweeper>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -112,6 +119,7 @@ public static class ContrailRuntimeExtensions
         app.MapOpenApi().RequireAuthorization(Scopes.Read);
         app.MapEvents();
         app.MapQueues();
+        app.MapWorkflows();
         return app;
     }
 

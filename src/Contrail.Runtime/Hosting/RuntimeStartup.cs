@@ -2,22 +2,29 @@ using Contrail.Auth;
 using Contrail.Bus;
 using Contrail.Queues;
 using Contrail.Storage;
+using Contrail.Workflows;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Contrail.Hosting;
 
-/// <summary>Brings the runtime up before anything consumes: keys, declared queues and rules, caches.</summary>
+/// <summary>Brings the runtime up before anything consumes: keys, declared queues, rules and state machines, caches.</summary>
 internal sealed class RuntimeStartup(
-    Store store, Declarations declarations, QueueRegistry queues, EventBus bus, ApiKeys keys,
+    Store store, Declarations declarations, QueueRegistry queues, EventBus bus, StateMachineRegistry stateMachines, ApiKeys keys,
     Microsoft.Extensions.Options.IOptions<ContrailOptions> options, ILogger<RuntimeStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        ValidateStateMachines();
         await store.WriteAsync(w =>
         {
             foreach (var (name, attributes) in declarations.Queues) queues.Declare(w, name, attributes);
             foreach (var rule in declarations.Rules) w.RuleUpsert(rule, "application");
+            foreach (var (name, definition) in declarations.StateMachines)
+            {
+                var (machine, change) = stateMachines.Save(w, name, definition, StateMachineRegistry.Standard, WorkflowService.OriginApplication);
+                if (change != StateMachineChange.Unchanged) logger.LogInformation("State machine {StateMachine} {Change}: version {Version}", name, change, machine.Version);
+            }
             return 0;
         }, ct: cancellationToken);
         queues.Load();
@@ -26,6 +33,22 @@ internal sealed class RuntimeStartup(
         if (!string.IsNullOrEmpty(options.Value.ApiKey)) await keys.EnsureBootstrapAsync(options.Value.ApiKey);
         logger.LogInformation("Runtime ready: {Queues} declared queues, {Rules} rules, storage {Provider}",
             declarations.Queues.Count, bus.Rules.Rules.Count, store.Provider);
+    }
+
+    /// <summary>Declared state machines must be valid: start-up fails listing every problem of every one.</summary>
+    private void ValidateStateMachines()
+    {
+        var problems = new List<string>();
+        foreach (var group in declarations.StateMachines.GroupBy(m => m.Name).Where(g => g.Count() > 1))
+            problems.Add($"state machine '{group.Key}' is declared {group.Count()} times");
+        foreach (var (name, definition) in declarations.StateMachines)
+        {
+            if (!WorkflowArns.IsValidName(name)) problems.Add($"state machine '{name}': a name is {WorkflowArns.NameRule}");
+            foreach (var problem in StateMachineRegistry.Validate(definition, StateMachineRegistry.Standard))
+                problems.Add($"state machine '{name}': {problem}");
+        }
+        if (problems.Count > 0)
+            throw new InvalidOperationException("Declared state machines are not valid:\n  " + string.Join("\n  ", problems));
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

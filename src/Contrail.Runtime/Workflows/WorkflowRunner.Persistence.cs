@@ -295,7 +295,7 @@ public sealed partial class WorkflowRunner
     {
         var events = execution.Events;
         if (events.Count == 0) return;
-        w.WorkflowHistoryInsert(execution.Seq, events[0].Id, events[^1].Id, _history.Encode(events, 0, events.Count));
+        _history.Encode(events, (first, last, chunk) => w.WorkflowHistoryInsert(execution.Seq, first, last, chunk));
         events.Clear();
     }
 

@@ -15,12 +15,14 @@ public static class ContrailCli
     private static readonly Option<string?> UrlsOption = new("--urls") { Description = $"Address to listen on (default {ContrailServer.DefaultUrls}); port 0 picks a free port" };
     private static readonly Option<string?> DataDirOption = new("--data-dir") { Description = "Folder for the database and files (default ~/.local/share/contrail)" };
 
-    public static Task<int> RunAsync(string[] args)
+    /// <param name="args">The command line.</param>
+    /// <param name="configureServices">Extra registrations for the server (functions, state machines): how a host embeds Contrail.</param>
+    public static Task<int> RunAsync(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         var root = new RootCommand("Contrail: a self-hosted event-driven platform for flight operations");
 
         var serve = new Command("serve", "Run the Contrail server") { UrlsOption, DataDirOption };
-        serve.SetAction((parse, ct) => ServeAsync(Flags(parse), demo: false, ct));
+        serve.SetAction((parse, ct) => ServeAsync(Flags(parse), demo: false, configureServices, ct));
         root.Subcommands.Add(serve);
 
         var demo = new Command("demo", "Run the server on the embedded default with demo data, and print where to look") { UrlsOption, DataDirOption };
@@ -28,7 +30,7 @@ public static class ContrailCli
         {
             var flags = Flags(parse);
             flags.TryAdd("DataDir", Path.Combine(ContrailOptions.DefaultDataDir(), "demo"));
-            return ServeAsync(flags, demo: true, ct);
+            return ServeAsync(flags, demo: true, configureServices, ct);
         });
         root.Subcommands.Add(demo);
 
@@ -43,9 +45,9 @@ public static class ContrailCli
         return flags;
     }
 
-    private static async Task<int> ServeAsync(Dictionary<string, string?> flags, bool demo, CancellationToken ct)
+    private static async Task<int> ServeAsync(Dictionary<string, string?> flags, bool demo, Action<IServiceCollection>? configureServices, CancellationToken ct)
     {
-        await using var app = ContrailServer.Build(flags);
+        await using var app = ContrailServer.Build(flags, configureServices);
         try
         {
             await app.StartAsync(ct);

@@ -32,7 +32,12 @@ public sealed partial class ContrailProcess : IAsyncDisposable
     /// <summary>The built Contrail.dll, copied next to the tests by the project reference.</summary>
     public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "Contrail.dll");
 
-    public static ContrailProcess Launch(string dataDir, string apiKey, params string[] extraArgs)
+    /// <summary>Contrail.TestHost.dll: the same command line and server with the test functions and state machines it registers.</summary>
+    public static string TestHostPath => Path.Combine(AppContext.BaseDirectory, "Contrail.TestHost.dll");
+
+    public static ContrailProcess Launch(string dataDir, string apiKey, params string[] extraArgs) => LaunchExecutable(ExecutablePath, dataDir, apiKey, extraArgs);
+
+    public static ContrailProcess LaunchExecutable(string executable, string dataDir, string apiKey, params string[] extraArgs)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -41,7 +46,7 @@ public sealed partial class ContrailProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        foreach (var arg in (string[])["exec", ExecutablePath, "serve", "--urls", "http://127.0.0.1:0", "--data-dir", dataDir, .. extraArgs])
+        foreach (var arg in (string[])["exec", executable, "serve", "--urls", "http://127.0.0.1:0", "--data-dir", dataDir, .. extraArgs])
             start.ArgumentList.Add(arg);
         start.Environment["CONTRAIL_API_KEY"] = apiKey;
         start.Environment["CONTRAIL__LOGGING__LOGLEVEL__DEFAULT"] = "Warning";
@@ -53,9 +58,12 @@ public sealed partial class ContrailProcess : IAsyncDisposable
         return contrail;
     }
 
-    public static async Task<ContrailProcess> StartAsync(string dataDir, string apiKey, params string[] extraArgs)
+    public static Task<ContrailProcess> StartAsync(string dataDir, string apiKey, params string[] extraArgs) =>
+        StartExecutableAsync(ExecutablePath, dataDir, apiKey, extraArgs);
+
+    public static async Task<ContrailProcess> StartExecutableAsync(string executable, string dataDir, string apiKey, params string[] extraArgs)
     {
-        var contrail = Launch(dataDir, apiKey, extraArgs);
+        var contrail = LaunchExecutable(executable, dataDir, apiKey, extraArgs);
         try
         {
             contrail.Url = await contrail._listening.Task.WaitAsync(TimeSpan.FromSeconds(60));

@@ -17,7 +17,11 @@ public static class ContrailCli
 
     /// <param name="args">The command line.</param>
     /// <param name="configureServices">Extra registrations for the server (functions, state machines): how a host embeds Contrail.</param>
-    public static Task<int> RunAsync(string[] args, Action<IServiceCollection>? configureServices = null)
+    public static Task<int> RunAsync(string[] args, Action<IServiceCollection>? configureServices = null) =>
+        RunAsync(args, new InvocationConfiguration(), configureServices);
+
+    /// <summary>With the output and error writers of <paramref name="invocation"/> (tests read what a command prints).</summary>
+    public static Task<int> RunAsync(string[] args, InvocationConfiguration invocation, Action<IServiceCollection>? configureServices = null)
     {
         var root = new RootCommand("Contrail: a self-hosted event-driven platform for flight operations");
 
@@ -33,8 +37,9 @@ public static class ContrailCli
             return ServeAsync(flags, demo: true, configureServices, ct);
         });
         root.Subcommands.Add(demo);
+        root.Subcommands.Add(WorkflowCommands.Create());
 
-        return root.Parse(args).InvokeAsync();
+        return root.Parse(args).InvokeAsync(invocation);
     }
 
     private static Dictionary<string, string?> Flags(ParseResult parse)

@@ -87,14 +87,19 @@ internal static class WorkflowLoad
 
             await Run(workflows, TimeSpan.FromSeconds(2), "warmup");
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var allocatedBefore = GC.GetTotalAllocatedBytes();
+            var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             var transactionsBefore = runner.Transactions;
             var (executions, transitions, elapsed, failed) = await Run(workflows, duration, "run");
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
             var transactions = runner.Transactions - transactionsBefore;
+            var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+            var gcs = (GC.CollectionCount(0) - gcBefore.Item1, GC.CollectionCount(1) - gcBefore.Item2, GC.CollectionCount(2) - gcBefore.Item3);
 
             Console.WriteLine($"  executions: {executions:N0} in {elapsed.TotalSeconds:F2}s = {executions / elapsed.TotalSeconds:N1} executions/s ({failed} not SUCCEEDED)");
             Console.WriteLine($"  state transitions: {transitions:N0} = {transitions / elapsed.TotalSeconds:N0} transitions/s ({(double)transitions / executions:F0} per execution)");
             Console.WriteLine($"  runner transactions: {transactions:N0} ({(double)transactions / executions:F2} per execution); process CPU {cpu.TotalSeconds:F1}s = {cpu.TotalMilliseconds * 1000 / executions:F0} µs per execution");
+            Console.WriteLine($"  allocated {allocated / executions / 1024.0:F0} KiB per execution; collections gen0 {gcs.Item1}, gen1 {gcs.Item2}, gen2 {gcs.Item3}");
             return failed == 0 ? 0 : 1;
         }
         finally

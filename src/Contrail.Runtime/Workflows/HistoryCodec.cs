@@ -42,8 +42,13 @@ internal sealed class HistoryCodec
     private readonly Utf8JsonWriter _eventWriter;
 
     // The engine shares payloads between events (a state's input is the previous state's output, a Task's input is
-    // its scheduled input...): each distinct value is written once per chunk and events refer to it by position.
-    private readonly Dictionary<AslValue, int> _written = new(ReferenceEqualityComparer.Instance);
+    // its scheduled input...): a value written recently is not written again; events refer to values by position.
+    // A small ring compared by reference finds nearly all of them (sharing is between near events of one frame) and
+    // costs less than hashing every payload's identity.
+    private const int Recent = 64;
+    private readonly AslValue?[] _recentValues = new AslValue?[Recent];
+    private readonly int[] _recentIndexes = new int[Recent];
+    private int _valueCount;
 
     public HistoryCodec()
     {
@@ -74,7 +79,8 @@ internal sealed class HistoryCodec
         _events.ResetWrittenCount();
         _valueWriter.Reset(_values);
         _eventWriter.Reset(_events);
-        _written.Clear();
+        Array.Clear(_recentValues);
+        _valueCount = 0;
         _valueWriter.WriteStartArray();
         _eventWriter.WriteStartArray();
     }
@@ -102,10 +108,12 @@ internal sealed class HistoryCodec
 
     private int Ref(AslValue value)
     {
-        if (_written.TryGetValue(value, out var index)) return index;
-        index = _written.Count;
+        for (var i = 0; i < Recent; i++)
+            if (ReferenceEquals(_recentValues[i], value)) return _recentIndexes[i];
+        var index = _valueCount++;
         value.WriteTo(_valueWriter);
-        _written.Add(value, index);
+        _recentValues[index % Recent] = value;
+        _recentIndexes[index % Recent] = index;
         return index;
     }
 

@@ -93,20 +93,29 @@ public sealed partial class WorkflowRunner
 
     private TaskOutcome RunTransactional(Unit unit, TaskRequest request, FunctionDefinition function)
     {
-        var context = FunctionContextFor(request);
+        var context = FunctionContextFor(request, _inputBuffer);
         JsonNode? result = null;
         var error = unit.Writer.InSavepoint(() => result = function.Transactional!(unit.Writer, context));
         return error is null ? TaskOutcome.Success(ShapeFunctionResult(request, AslValue.FromJsonNode(result), _time.GetUtcNow())) : FunctionFailure(error);
     }
 
-    private FunctionContext FunctionContextFor(TaskRequest request) => new()
+    /// <summary>Reused to hand inputs to transactional functions (they run on the writer, one at a time).</summary>
+    private readonly System.Buffers.ArrayBufferWriter<byte> _inputBuffer = new(4096);
+
+    private FunctionContext FunctionContextFor(TaskRequest request, System.Buffers.ArrayBufferWriter<byte> buffer)
     {
-        FunctionName = request.FunctionName!,
-        // Through JSON text, so that the function gets the same nodes as from a request body (numbers convert to any numeric type).
-        Input = JsonNode.Parse((request.Resource.Kind == TaskResourceKind.LambdaInvoke ? request.Payload ?? AslObject.Empty : request.Input).ToJsonString()),
-        IdempotencyKey = request.IdempotencyKey,
-        Services = _services,
-    };
+        // Through JSON, so that the function gets the same nodes as from a request body (numbers convert to any numeric type).
+        buffer.ResetWrittenCount();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, AslJson.WriterOptions))
+            (request.Resource.Kind == TaskResourceKind.LambdaInvoke ? request.Payload ?? AslObject.Empty : request.Input).WriteTo(writer);
+        return new FunctionContext
+        {
+            FunctionName = request.FunctionName!,
+            Input = JsonNode.Parse(buffer.WrittenSpan),
+            IdempotencyKey = request.IdempotencyKey,
+            Services = _services,
+        };
+    }
 
     /// <summary><c>lambda:invoke</c> returns AWS's whole Invoke response; a function resource returns the function's result.</summary>
     private static AslValue ShapeFunctionResult(TaskRequest request, AslValue result, DateTimeOffset now) =>
@@ -133,7 +142,7 @@ public sealed partial class WorkflowRunner
         var request = frame.Task!;
         var function = frame.Function!;
         var seq = execution.Seq;
-        var context = FunctionContextFor(request);
+        var context = FunctionContextFor(request, new System.Buffers.ArrayBufferWriter<byte>(256));
         _ = Task.Run(() => InvokeAsync(seq, frame.Id, request, function, context, cancel.Token), CancellationToken.None);
     }
 

@@ -9,26 +9,28 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Contrail.Load;
 
 /// <summary>
-/// The workflow benchmark shared with the peer (<c>bench/workflows/peer.mjs</c>): a Task returning 100 bookings, then a Map
+/// The workflow benchmark shared with the peer (<c>bench/workflows/run.sh</c>, <c>peer.mjs</c>): a Task returning 100 bookings, then a Map
 /// (MaxConcurrency 10) whose items each run a Task and a Choice. Executions run one after another for a fixed time on a
 /// real Contrail host in this process: durable, on a SQLite file with synchronous=FULL, every step committed. Reports
 /// executions/s and state transitions/s (states entered, as the execution rows count them).
 /// </summary>
 internal static class WorkflowLoad
 {
-    /// <summary>The definition, byte for byte the one <c>peer.mjs</c> runs (it reads this file's copy in <c>bench/workflows/definition.json</c>).</summary>
-    public static string Definition(string functionPrefix) => $$"""
+    /// <summary>
+    /// The definition when no file is given: the same as <c>bench/workflows/definition.json</c>, which the script passes
+    /// so that both sides run one file. Its Lambda ARNs resolve to the functions registered under those names.
+    /// </summary>
+    private const string BuiltInDefinition = """
     {
-      "Comment": "Contrail workflow benchmark: a Task returning 100 bookings, then a Map (MaxConcurrency 10) of Task + Choice",
       "StartAt": "GetBookings",
       "States": {
-        "GetBookings": { "Type": "Task", "Resource": "{{functionPrefix}}get-bookings", "Next": "ProcessAll" },
+        "GetBookings": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:get-bookings", "Next": "ProcessAll" },
         "ProcessAll": {
           "Type": "Map", "MaxConcurrency": 10, "ItemsPath": "$.bookings",
           "ItemProcessor": {
             "StartAt": "Process",
             "States": {
-              "Process": { "Type": "Task", "Resource": "{{functionPrefix}}process-booking", "ResultPath": "$.result", "Next": "Check" },
+              "Process": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:process-booking", "ResultPath": "$.result", "Next": "Check" },
               "Check": { "Type": "Choice", "Choices": [ { "Variable": "$.result.ok", "BooleanEquals": true, "Next": "Done" } ], "Default": "Rejected" },
               "Done": { "Type": "Succeed" },
               "Rejected": { "Type": "Fail", "Error": "Rejected" }
@@ -51,8 +53,9 @@ internal static class WorkflowLoad
         })]),
     };
 
-    public static async Task<int> RunAsync(TimeSpan duration, bool asyncFunctions, string synchronous)
+    public static async Task<int> RunAsync(TimeSpan duration, bool asyncFunctions, string synchronous, string? definitionFile)
     {
+        var definition = definitionFile is null ? BuiltInDefinition : await File.ReadAllTextAsync(definitionFile);
         var dataDir = Path.Combine(Path.GetTempPath(), "contrail-workflow-load-" + Guid.NewGuid().ToString("N"));
         var bookings = Bookings();
         var processed = new JsonObject { ["ok"] = true, ["score"] = 0.75 };
@@ -82,7 +85,7 @@ internal static class WorkflowLoad
         {
             var workflows = app.Services.GetRequiredService<WorkflowService>();
             var runner = app.Services.GetRequiredService<WorkflowRunner>();
-            await workflows.SaveStateMachineAsync("bench", Definition("contrail:function:"), StateMachineRegistry.Standard, WorkflowService.OriginApi, CancellationToken.None);
+            await workflows.SaveStateMachineAsync("bench", definition, StateMachineRegistry.Standard, WorkflowService.OriginApi, CancellationToken.None);
             Console.WriteLine($"workflows: durable Contrail (SQLite synchronous={synchronous}), {(asyncFunctions ? "async" : "transactional")} functions, sequential executions for {duration.TotalSeconds:F0}s after a 2s warm-up");
 
             await Run(workflows, TimeSpan.FromSeconds(2), "warmup");

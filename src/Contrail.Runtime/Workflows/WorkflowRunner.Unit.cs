@@ -19,9 +19,6 @@ public sealed partial class WorkflowRunner
         public readonly List<string> Ended = new();
         public readonly List<long> WakeAfterCommit = new();
 
-        /// <summary>The execution whose step threw, if one did (counted against it: see <see cref="Poisoned"/>).</summary>
-        public long? Culprit { get; set; }
-
         public void Touch(ActiveExecution execution)
         {
             if (execution.Touched) return;

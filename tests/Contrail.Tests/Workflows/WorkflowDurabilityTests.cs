@@ -145,6 +145,22 @@ public sealed class WorkflowDurabilityTests
     }
 
     [Fact]
+    public async Task Retention_removes_ended_executions_with_their_history_and_keeps_running_ones()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.Client.PutMachineAsync("quick", """{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}""");
+        await server.Client.PutMachineAsync("sleepy", """{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": true}}}""");
+        var ended = (string)(await server.Client.RunAsync("quick"))["execution_id"]!;
+        var running = await server.Client.StartAsync("sleepy");
+        var sweeper = new RetentionSweeper(server.Store, Microsoft.Extensions.Options.Options.Create(new ContrailOptions()),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<RetentionSweeper>.Instance);
+        await sweeper.SweepAsync(new RetentionOptions { Executions = TimeSpan.FromSeconds(-1) }, CancellationToken.None);
+        await (await server.Client.GetAsync($"/executions/{ended}")).ProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal("RUNNING", (string?)(await server.Client.GetJsonAsync($"/executions/{running}"))!["status"]);
+        Assert.NotEmpty(await server.Client.HistoryAsync(running));
+    }
+
+    [Fact]
     public async Task An_invalid_declared_state_machine_fails_start_up_with_every_problem()
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(() => TestServer.StartAsync(services: s =>

@@ -45,9 +45,10 @@ public sealed class WorkflowService(Store store, StateMachineRegistry registry, 
     public async Task<StoredExecution?> WaitAsync(string idOrArn, TimeSpan wait, CancellationToken ct)
     {
         var id = WorkflowArns.NormalizeExecutionId(idOrArn);
-        if (wait > TimeSpan.Zero)
-            await runner.WaitForEndAsync(id, () => GetExecution(id) is null or { Status: not ExecutionStatus.Running }, wait, ct).ConfigureAwait(false);
-        return GetExecution(id);
+        var row = GetExecution(id);
+        if (wait > TimeSpan.Zero && row is { Status: ExecutionStatus.Running })
+            await runner.WaitForEndAsync(id, () => (row = GetExecution(id)) is null or { Status: not ExecutionStatus.Running }, wait, ct).ConfigureAwait(false);
+        return row;
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using Contrail.Bus;
 using Contrail.Queues;
 using Contrail.Storage;
 using Contrail.Workflows;
+using Contrail.Workflows.Asl;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,7 @@ namespace Contrail.Hosting;
 
 /// <summary>Brings the runtime up before anything consumes: keys, declared queues, rules and state machines, caches.</summary>
 internal sealed class RuntimeStartup(
-    Store store, Declarations declarations, QueueRegistry queues, EventBus bus, StateMachineRegistry stateMachines, ApiKeys keys,
+    Store store, Declarations declarations, QueueRegistry queues, EventBus bus, StateMachineRegistry stateMachines, Functions.FunctionRegistry functions, ApiKeys keys,
     Microsoft.Extensions.Options.IOptions<ContrailOptions> options, ILogger<RuntimeStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -35,7 +36,10 @@ internal sealed class RuntimeStartup(
             declarations.Queues.Count, bus.Rules.Rules.Count, store.Provider);
     }
 
-    /// <summary>Declared state machines must be valid: start-up fails listing every problem of every one.</summary>
+    /// <summary>
+    /// Declared state machines must be valid and name only registered functions (an application declares both): start-up
+    /// fails listing every problem of every one.
+    /// </summary>
     private void ValidateStateMachines()
     {
         var problems = new List<string>();
@@ -44,8 +48,14 @@ internal sealed class RuntimeStartup(
         foreach (var (name, definition) in declarations.StateMachines)
         {
             if (!WorkflowArns.IsValidName(name)) problems.Add($"state machine '{name}': a name is {WorkflowArns.NameRule}");
-            foreach (var problem in StateMachineRegistry.Validate(definition, StateMachineRegistry.Standard))
-                problems.Add($"state machine '{name}': {problem}");
+            if (!AslDefinition.TryParse(definition, out var parsed, out var invalid, StateMachineRegistry.ParseOptions(StateMachineRegistry.Standard)))
+            {
+                foreach (var problem in invalid) problems.Add($"state machine '{name}': {problem}");
+                continue;
+            }
+            foreach (var (state, function) in StateMachineRegistry.FunctionsNamed(parsed))
+                if (!functions.TryGet(function, out _))
+                    problems.Add($"state machine '{name}': state '{state}' calls function '{function}', which no application registers");
         }
         if (problems.Count > 0)
             throw new InvalidOperationException("Declared state machines are not valid:\n  " + string.Join("\n  ", problems));

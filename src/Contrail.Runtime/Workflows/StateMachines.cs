@@ -72,6 +72,16 @@ public sealed class StateMachineRegistry(Store store)
     /// <summary>Every problem of a definition (empty when valid).</summary>
     public static IReadOnlyList<AslProblem> Validate(string definition, string type) => AslDefinition.Validate(definition, ParseOptions(type));
 
+    /// <summary>
+    /// The functions a definition names in its Task resources (<c>contrail:function:NAME</c> and Lambda function ARNs;
+    /// <c>lambda:invoke</c> names its function at run time), with the states that name them.
+    /// </summary>
+    public static IEnumerable<(string State, string Function)> FunctionsNamed(AslDefinition definition) =>
+        from graph in definition.Graphs
+        from state in graph.States.Values
+        where state is TaskStateNode { Resource.Kind: TaskResourceKind.ContrailFunction or TaskResourceKind.LambdaFunction }
+        select (state.Name, ((TaskStateNode)state).Resource.FunctionName!);
+
     /// <summary>Creates or updates (a new version, unless the definition and type are unchanged), in the caller's transaction. The definition must be valid.</summary>
     public (StoredStateMachine Machine, StateMachineChange Change) Save(StoreWriter writer, string name, string definition, string type, string origin)
     {

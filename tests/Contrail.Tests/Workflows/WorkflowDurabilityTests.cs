@@ -167,9 +167,11 @@ public sealed class WorkflowDurabilityTests
         {
             s.AddStateMachine("bad one", """{"StartAt": "A", "States": {"A": {"Type": "Pass"}}}""");
             s.AddStateMachine("worse", """{"StartAt": "B", "States": {}}""");
+            s.AddStateMachine("unwired", """{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "contrail:function:nobody", "End": true}}}""");
         }));
         Assert.Contains("bad one", error.Message);
         Assert.Contains("worse", error.Message);
         Assert.Contains("a name is", error.Message);
+        Assert.Contains("state 'T' calls function 'nobody', which no application registers", error.Message);
     }
 }

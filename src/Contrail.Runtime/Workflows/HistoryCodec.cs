@@ -49,6 +49,7 @@ internal sealed class HistoryCodec
     private readonly AslValue?[] _recentValues = new AslValue?[Recent];
     private readonly int[] _recentIndexes = new int[Recent];
     private int _valueCount;
+    private long _lastTime;
 
     public HistoryCodec()
     {
@@ -81,6 +82,7 @@ internal sealed class HistoryCodec
         _eventWriter.Reset(_events);
         Array.Clear(_recentValues);
         _valueCount = 0;
+        _lastTime = -1;
         _valueWriter.WriteStartArray();
         _eventWriter.WriteStartArray();
     }
@@ -94,16 +96,15 @@ internal sealed class HistoryCodec
         // {"v":[values],"e":[events]}
         var values = _values.WrittenSpan;
         var events = _events.WrittenSpan;
-        var bytes = new byte[values.Length + events.Length + 12];
+        var bytes = new byte[5 + values.Length + 5 + events.Length + 1];
         var span = bytes.AsSpan();
         "{\"v\":"u8.CopyTo(span);
         values.CopyTo(span[5..]);
         var at = 5 + values.Length;
         ",\"e\":"u8.CopyTo(span[at..]);
         events.CopyTo(span[(at + 5)..]);
-        at += 5 + events.Length;
-        span[at] = (byte)'}';
-        return bytes[..(at + 1)];
+        span[^1] = (byte)'}';
+        return bytes;
     }
 
     private int Ref(AslValue value)
@@ -122,8 +123,11 @@ internal sealed class HistoryCodec
         var w = _eventWriter;
         w.WriteStartObject();
         w.WriteNumber(Id, e.Id);
-        w.WriteNumber(Previous, e.PreviousEventId);
-        w.WriteNumber(Time, e.Timestamp.ToUnixTimeMilliseconds());
+        // Most events follow the one before them, at the same time: only differences are written.
+        if (e.PreviousEventId != e.Id - 1) w.WriteNumber(Previous, e.PreviousEventId);
+        var time = e.Timestamp.ToUnixTimeMilliseconds();
+        if (time != _lastTime) w.WriteNumber(Time, time);
+        _lastTime = time;
         w.WriteString(Type, e.Type);
         if (e.Name is not null) w.WriteString(Name, e.Name);
         if (e.Input is not null) w.WriteNumber(Input, Ref(e.Input));
@@ -159,14 +163,21 @@ internal sealed class HistoryCodec
                 while (r.Read() && r.TokenType != JsonTokenType.EndArray) values.Add(AslJson.Read(ref r));
                 continue;
             }
-            while (r.Read() && r.TokenType == JsonTokenType.StartObject) events.Add(ReadEvent(ref r, values));
+            long time = 0;
+            while (r.Read() && r.TokenType == JsonTokenType.StartObject)
+            {
+                var e = ReadEvent(ref r, values, time);
+                time = e.Timestamp.ToUnixTimeMilliseconds();
+                events.Add(e);
+            }
         }
         return events;
     }
 
-    private static HistoryEvent ReadEvent(ref Utf8JsonReader r, List<AslValue> values)
+    private static HistoryEvent ReadEvent(ref Utf8JsonReader r, List<AslValue> values, long time)
     {
-        long id = 0, previous = 0, time = 0;
+        long id = 0;
+        long? previous = null;
         string type = "";
         string? name = null, error = null, cause = null, resource = null, resourceType = null, region = null, roleArn = null;
         AslValue? input = null, output = null, parameters = null;
@@ -204,7 +215,7 @@ internal sealed class HistoryCodec
         return new HistoryEvent
         {
             Id = id,
-            PreviousEventId = previous,
+            PreviousEventId = previous ?? id - 1,
             Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(time),
             Type = type,
             Name = name,

@@ -1,6 +1,10 @@
 using System.Text.Json;
+using Contrail.Alarms;
+using Contrail.Archives;
 using Contrail.Auth;
 using Contrail.Bus;
+using Contrail.Observability;
+using Contrail.Topics;
 using Contrail.Events;
 using Contrail.Json;
 using Contrail.Queues;
@@ -27,18 +31,39 @@ public static class ContrailRuntimeExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(OpenStore);
         services.AddSingleton(new Declarations());
+        services.AddSingleton<DeliveryCounters>();
         services.AddSingleton<EventBus>();
-        services.AddSingleton(QueueTargets.Kind);
         services.AddSingleton<QueueRegistry>();
+        services.AddSingleton<TopicRegistry>();
+        services.AddSingleton<ArchiveRegistry>();
+        services.AddSingleton<ArchiveWriter>();
+        services.AddSingleton<AsyncTargetDelivery>();
+        services.AddSingleton<AlarmEvaluator>();
         services.AddSingleton<EventIngest>();
         services.AddSingleton(NativeEventFormat.Format);
         services.AddSingleton<ApiKeys>();
         services.AddOptions<QueueConsumerOptions>().Bind(configuration.GetSection("Queues"));
+        services.AddOptions<BusOptions>().Bind(configuration.GetSection("Bus"));
+        services.AddOptions<RuleOptions>().Bind(configuration.GetSection("Rules"));
+        services.AddOptions<ArchiveOptions>().Bind(configuration.GetSection("Archive"));
+        services.AddOptions<AlarmOptions>().Bind(configuration.GetSection("Alarms"));
+
+        // Extension points: a new target kind, subscription protocol or alarm metric source is one registration.
+        services.AddSingleton(sp => QueueTargets.Kind(sp.GetRequiredService<QueueRegistry>()));
+        services.AddSingleton(sp => TopicTargets.Kind(sp.GetRequiredService<TopicRegistry>()));
+        services.AddSingleton(sp => LogTargets.Kind(sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => QueueSubscriptions.Protocol(sp.GetRequiredService<QueueRegistry>()));
+        services.AddSingleton(sp => MetricSources.Queue(sp.GetRequiredService<DeliveryCounters>()));
+        services.AddSingleton(sp => MetricSources.RuleTarget(sp.GetRequiredService<DeliveryCounters>(), sp.GetRequiredService<EventBus>()));
+        services.AddQueueConsumer(sp => sp.GetRequiredService<AsyncTargetDelivery>().Consumer);
 
         // Order matters: start-up declarations run before consumers start; consumers stop before the store closes.
         services.AddHostedService<RuntimeStartup>();
         services.AddHostedService<QueueConsumerService>();
         services.AddHostedService<RetentionSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<ArchiveWriter>());
+        services.AddHostedService<ReplayRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlarmEvaluator>());
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -74,6 +99,13 @@ public static class ContrailRuntimeExtensions
         return services;
     }
 
+    /// <summary>Declares an archive the application keeps (written at start-up; read-only through the API).</summary>
+    public static IServiceCollection AddArchive(this IServiceCollection services, string name, Archive archive)
+    {
+        DeclarationsOf(services).Archives.Add((name, archive));
+        return services;
+    }
+
     /// <summary>Binds a handler to a queue.</summary>
     public static IServiceCollection AddQueueConsumer(this IServiceCollection services, Func<IServiceProvider, QueueConsumerRegistration> registration) =>
         services.AddSingleton(registration);
@@ -104,6 +136,10 @@ public static class ContrailRuntimeExtensions
         app.MapOpenApi().RequireAuthorization(Scopes.Read);
         app.MapEvents();
         app.MapQueues();
+        app.MapRules();
+        app.MapTopics();
+        app.MapArchives();
+        app.MapAlarms();
         return app;
     }
 

@@ -1,16 +1,20 @@
+using Contrail.Archives;
 using Contrail.Bus;
 using Contrail.Queues;
 
 namespace Contrail.Hosting;
 
 /// <summary>
-/// What applications declare at start-up: the queues they need and the rules they route with. Declared
-/// queues are created when missing (an operator's later changes to their attributes are kept); declared
-/// rules are written as the application defines them and show in <c>/rules</c> with origin "application".
+/// What applications declare at start-up: the queues they need, the rules they route with and the archives
+/// they keep. Declared queues are created when missing (an operator's later changes to their attributes are
+/// kept); declared rules and archives are written as the application defines them, show in the API with
+/// origin "application", and are read-only there.
 /// </summary>
 public sealed class Declarations
 {
     public List<(string Name, QueueAttributes Attributes)> Queues { get; } = [];
 
     public List<Rule> Rules { get; } = [];
+
+    public List<(string Name, Archive Archive)> Archives { get; } = [];
 }

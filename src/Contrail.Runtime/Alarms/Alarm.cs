@@ -14,7 +14,8 @@ public sealed record Alarm
     public required string Source { get; init; }
     public required string Resource { get; init; }
     public required string Metric { get; init; }
-    public required AlarmComparison Comparison { get; init; }
+    /// <summary><see cref="AlarmComparison"/>: greater_than, greater_than_or_equal, less_than or less_than_or_equal.</summary>
+    public required string Comparison { get; init; }
     public required double Threshold { get; init; }
 
     /// <summary>The window that rate metrics (errors, error_rate) count over: 10 s to 1 hour.</summary>
@@ -38,7 +39,7 @@ public sealed record Alarm
         else if (!source.Metrics.Contains(Metric))
             errors.Add(new("/metric", $"'{Metric}' is not a metric of {Source}; it has {string.Join(", ", source.Metrics)}"));
         if (string.IsNullOrEmpty(Resource) || Resource.Length > 256) errors.Add(new("/resource", "must be 1-256 characters: the queue name, or 'rule/target' for a rule target"));
-        if (!Enum.IsDefined(Comparison)) errors.Add(new("/comparison", "must be greater_than, greater_than_or_equal, less_than or less_than_or_equal"));
+        if (!AlarmComparison.All.Contains(Comparison)) errors.Add(new("/comparison", $"must be one of {string.Join(", ", AlarmComparison.All)}"));
         if (!double.IsFinite(Threshold)) errors.Add(new("/threshold", "must be a finite number"));
         if (PeriodSeconds is < 10 or > 3600) errors.Add(new("/period_seconds", "must be between 10 and 3600"));
         if (EvaluationPeriods is < 1 or > 100) errors.Add(new("/evaluation_periods", "must be between 1 and 100"));
@@ -54,12 +55,23 @@ public sealed record Alarm
     };
 }
 
-public enum AlarmComparison
+/// <summary>CloudWatch's comparison operators, in snake_case.</summary>
+public static class AlarmComparison
 {
-    GreaterThan,
-    GreaterThanOrEqual,
-    LessThan,
-    LessThanOrEqual,
+    public const string GreaterThan = "greater_than";
+    public const string GreaterThanOrEqual = "greater_than_or_equal";
+    public const string LessThan = "less_than";
+    public const string LessThanOrEqual = "less_than_or_equal";
+
+    public static readonly IReadOnlyList<string> All = [GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual];
+
+    public static string Symbol(string comparison) => comparison switch
+    {
+        GreaterThan => ">",
+        GreaterThanOrEqual => ">=",
+        LessThan => "<",
+        _ => "<=",
+    };
 }
 
 /// <summary>CloudWatch's alarm states.</summary>

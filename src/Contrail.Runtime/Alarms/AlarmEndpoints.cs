@@ -25,7 +25,7 @@ public static class AlarmEndpoints
 
     public sealed record TransitionView(DateTimeOffset At, string OldState, string NewState, double? Value, string Reason);
 
-    public sealed record AlarmView(string Name, string? Description, string Source, string Resource, string Metric, AlarmComparison Comparison,
+    public sealed record AlarmView(string Name, string? Description, string Source, string Resource, string Metric, string Comparison,
         double Threshold, int PeriodSeconds, int EvaluationPeriods, string Origin, string State, double? StateValue, string? StateReason,
         DateTimeOffset StateChangedAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<TransitionView>? History)
     {

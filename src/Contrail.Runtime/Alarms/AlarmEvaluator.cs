@@ -82,7 +82,7 @@ public sealed class AlarmEvaluator : BackgroundService
         if (state == stored.State || streak.Count < alarm.EvaluationPeriods) return;
 
         var reason = value is { } observed
-            ? string.Create(CultureInfo.InvariantCulture, $"{alarm.Metric} of {alarm.Source} '{alarm.Resource}' was {observed:0.###} ({(state == AlarmStates.Alarm ? "" : "not ")}{Describe(alarm.Comparison)} {alarm.Threshold:0.###}) for {streak.Count} evaluation(s)")
+            ? string.Create(CultureInfo.InvariantCulture, $"{alarm.Metric} of {alarm.Source} '{alarm.Resource}' was {observed:0.###} ({(state == AlarmStates.Alarm ? "" : "not ")}{AlarmComparison.Symbol(alarm.Comparison)} {alarm.Threshold:0.###}) for {streak.Count} evaluation(s)")
             : $"no data for {alarm.Metric} of {alarm.Source} '{alarm.Resource}'";
         var changed = await _store.WriteAsync(w =>
         {
@@ -114,7 +114,7 @@ public sealed class AlarmEvaluator : BackgroundService
                 ["source"] = alarm.Source,
                 ["resource"] = alarm.Resource,
                 ["metric"] = alarm.Metric,
-                ["comparison"] = Json.ContrailJson.Serialize(alarm.Comparison).Trim('"'),
+                ["comparison"] = alarm.Comparison,
                 ["threshold"] = alarm.Threshold,
                 ["value"] = value,
                 ["previous_state"] = stored.State,
@@ -123,12 +123,4 @@ public sealed class AlarmEvaluator : BackgroundService
             },
         };
     }
-
-    private static string Describe(AlarmComparison comparison) => comparison switch
-    {
-        AlarmComparison.GreaterThan => ">",
-        AlarmComparison.GreaterThanOrEqual => ">=",
-        AlarmComparison.LessThan => "<",
-        _ => "<=",
-    };
 }

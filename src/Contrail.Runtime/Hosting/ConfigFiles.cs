@@ -76,7 +76,8 @@ internal static class ConfigFiles
                     }
                     catch (JsonException ex)
                     {
-                        problems.Add($"{where}: {ex.Message.Split(" Path:")[0]}");
+                        var (pointer, detail) = Http.JsonBody.Describe(ex);
+                        problems.Add($"{where}{pointer}: {detail}");
                     }
                 }
             }

@@ -15,6 +15,12 @@ public sealed class ArchiveOptions
 
     /// <summary>How often expired entries are removed.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Archived events a replay publishes per transaction.</summary>
+    public int ReplayBatchSize { get; set; } = 100;
+
+    /// <summary>A pause between a replay's batches, to spare the consumers of replayed events.</summary>
+    public TimeSpan ReplayPause { get; set; } = TimeSpan.Zero;
 }
 
 /// <summary>

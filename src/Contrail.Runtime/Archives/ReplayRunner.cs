@@ -4,6 +4,7 @@ using Contrail.Patterns;
 using Contrail.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Contrail.Archives;
 
@@ -12,12 +13,11 @@ namespace Contrail.Archives;
 /// events are published in one transaction together with the replay's new position, so a restart resumes
 /// where the last commit left off and replays nothing twice; a cancel that commits first stops the batch.
 /// </summary>
-internal sealed class ReplayRunner(Store store, EventBus bus, ArchiveRegistry archives, ILogger<ReplayRunner> logger) : BackgroundService
+internal sealed class ReplayRunner(Store store, EventBus bus, ArchiveRegistry archives, IOptions<ArchiveOptions> options, ILogger<ReplayRunner> logger) : BackgroundService
 {
     /// <summary>Raised when a replay starts.</summary>
     public const string Signal = "replay";
 
-    private const int BatchSize = 100;
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -39,6 +39,7 @@ internal sealed class ReplayRunner(Store store, EventBus bus, ArchiveRegistry ar
                 logger.LogError(ex, "Running replays failed; retrying");
             }
             if (!progressed) await store.Signals.WaitAsync(Signal, PollInterval, stoppingToken);
+            else if (options.Value.ReplayPause > TimeSpan.Zero) await Task.Delay(options.Value.ReplayPause, store.Time, stoppingToken);
         }
     }
 
@@ -53,7 +54,7 @@ internal sealed class ReplayRunner(Store store, EventBus bus, ArchiveRegistry ar
             return true;
         }
         var entries = store.Read(r => r.ArchiveEntryListRange(replay.Archive, replay.From.ToUnixTimeMilliseconds(), replay.To.ToUnixTimeMilliseconds(),
-            stored.PositionTime ?? long.MinValue, stored.PositionSeq ?? long.MinValue, BatchSize));
+            stored.PositionTime ?? long.MinValue, stored.PositionSeq ?? long.MinValue, Math.Max(1, options.Value.ReplayBatchSize)));
         if (entries.Count == 0)
         {
             await EndAsync(name, ReplayStates.Completed, null, ct);

@@ -14,6 +14,9 @@ internal static class ConfigFiles
 {
     private static readonly JsonDocumentOptions Options = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = 64 };
 
+    // An element's raw text keeps the file's comments and trailing commas: the serializer must accept them too.
+    private static readonly JsonSerializerOptions Serializer = new(ContrailJson.Options) { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
     /// <summary>The paths to read: <paramref name="listed"/> (relative to the data directory) then <c>{dataDir}/{folder}/*.json</c>, in name order.</summary>
     public static List<string> Paths(IEnumerable<string> listed, string dataDir, string folder)
     {
@@ -69,7 +72,7 @@ internal static class ConfigFiles
                     }
                     try
                     {
-                        var item = entries[i].Deserialize<T>(ContrailJson.Options);
+                        var item = entries[i].Deserialize<T>(Serializer);
                         var errors = item is null ? [new FieldError("", "must be a JSON object")] : check(name, item);
                         if (errors.Count == 0) items.Add((name, item!));
                         problems.AddRange(errors.Select(e => $"{where}{e.Pointer}: {e.Detail}"));

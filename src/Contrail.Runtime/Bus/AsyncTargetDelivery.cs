@@ -95,18 +95,18 @@ public sealed class AsyncTargetDelivery
         var target = message.Header("target") ?? "";
         if (!_kinds.TryGetValue(type, out var kind))
             throw new DeadLetterException($"target type '{type}' is not registered for asynchronous delivery in this process");
-        var resource = rule + "/" + target;
+        var counter = _counters.For(DeliveryCounters.RuleTarget, rule + "/" + target);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.TargetTimeout);
         try
         {
             await kind.Invoke!(new AsyncTargetInvocation(type, message.Header(NameHeader) ?? "", message.Body, message.EventId, rule, target,
                 message.ReceiveCount, message.Headers ?? new Dictionary<string, string>()), timeout.Token).ConfigureAwait(false);
-            _counters.Succeeded(DeliveryCounters.RuleTarget, resource);
+            counter.Succeeded();
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            _counters.Failed(DeliveryCounters.RuleTarget, resource);
+            counter.Failed();
             var ageSeconds = (_store.Time.GetUtcNow().ToUnixTimeMilliseconds() - message.EnqueuedAt) / 1000.0;
             // A kind throws DeadLetterException for what can never succeed (bad input, say): no retries then.
             var exhausted = ex is DeadLetterException ? "NonRetryableError"

@@ -48,7 +48,7 @@ public sealed class EventBus
     /// </summary>
     public void ReloadRules(Store store)
     {
-        lock (_reload) _rules = RuleSet.Build(store.Read(r => r.RuleListAll()).Select(r => r.Rule), _kinds, _logger);
+        lock (_reload) _rules = RuleSet.Build(store.Read(r => r.RuleListAll()).Select(r => r.Rule), _kinds, _counters, _logger);
     }
 
     /// <summary>Stores the event and writes its deliveries, in <paramref name="writer"/>'s transaction.</summary>
@@ -88,10 +88,10 @@ public sealed class EventBus
         var problem = kind is null ? $"target type '{delivery.Target.Type}' is not registered in this process" : kind.Deliver!(writer, delivery);
         if (problem is null)
         {
-            _counters.Succeeded(DeliveryCounters.RuleTarget, target.Resource);
+            target.Counter.Succeeded();
             return;
         }
-        _counters.Failed(DeliveryCounters.RuleTarget, target.Resource);
+        target.Counter.Failed();
         if (delivery.Target.DeadLetterQueue is { } dlq)
         {
             var headers = delivery.Headers();

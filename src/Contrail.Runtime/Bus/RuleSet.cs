@@ -1,3 +1,4 @@
+using Contrail.Observability;
 using Contrail.Patterns;
 using Microsoft.Extensions.Logging;
 
@@ -27,7 +28,7 @@ public sealed class RuleSet
     /// Builds a snapshot. Rules are validated when written; one that no longer compiles (its target kind was
     /// unregistered, say) is logged and left out rather than stopping every other rule.
     /// </summary>
-    public static RuleSet Build(IEnumerable<Rule> rules, IReadOnlyDictionary<string, TargetKind> kinds, ILogger? logger = null)
+    public static RuleSet Build(IEnumerable<Rule> rules, IReadOnlyDictionary<string, TargetKind> kinds, DeliveryCounters counters, ILogger? logger = null)
     {
         var byName = new Dictionary<string, Rule>(StringComparer.Ordinal);
         var builder = new MatcherBuilder<RoutedRule>();
@@ -37,7 +38,8 @@ public sealed class RuleSet
             if (rule.State != Rule.Enabled) continue;
             try
             {
-                var targets = rule.Targets.Select(t => new RoutedTarget(t, kinds.GetValueOrDefault(t.Type), TargetInput.Compile(t), rule.Name + "/" + t.Id)).ToArray();
+                var targets = rule.Targets.Select(t => new RoutedTarget(t, kinds.GetValueOrDefault(t.Type), TargetInput.Compile(t),
+                    counters.For(DeliveryCounters.RuleTarget, rule.Name + "/" + t.Id))).ToArray();
                 builder.Add(new RoutedRule(rule, targets), PatternCompiler.Compile(rule.EventPattern.ToJsonString()));
             }
             catch (Exception ex) when (ex is InvalidPatternException or ArgumentException)
@@ -54,6 +56,6 @@ public sealed record RoutedRule(Rule Rule, IReadOnlyList<RoutedTarget> Targets);
 
 /// <summary>
 /// A target with its kind (null when that kind is not registered in this process), its compiled input, and
-/// its name in delivery metrics ("rule/target").
+/// its delivery counter (resource "rule/target"), resolved once so the accept path does no lookup.
 /// </summary>
-public sealed record RoutedTarget(RuleTarget Target, TargetKind? Kind, TargetInput Input, string Resource);
+public sealed record RoutedTarget(RuleTarget Target, TargetKind? Kind, TargetInput Input, DeliveryCounter Counter);

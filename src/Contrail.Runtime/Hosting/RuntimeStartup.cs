@@ -37,9 +37,12 @@ internal sealed class RuntimeStartup(
             if (RuleValidation.Validate(rule, bus.Kinds) is { Count: > 0 } problems)
                 throw new InvalidOperationException($"Rule '{rule.Name}' declared by an application is not valid: " + string.Join("; ", problems.Select(p => $"{p.Pointer}: {p.Detail}")));
         foreach (var (name, archive) in declarations.Archives)
-            if (!Archive.IsValidName(name) || archive.Problems() is { Count: > 0 })
-                throw new InvalidOperationException($"Archive '{name}' declared by an application is not valid: " +
-                    string.Join("; ", archive.Problems().Select(p => $"{p.Pointer}: {p.Detail}").Prepend(Archive.IsValidName(name) ? "" : Archive.NameRule).Where(p => p.Length > 0)));
+        {
+            var problems = archive.Problems();
+            if (!Archive.IsValidName(name)) problems.Insert(0, new FieldError("/name", Archive.NameRule));
+            if (problems.Count > 0)
+                throw new InvalidOperationException($"Archive '{name}' declared by an application is not valid: " + string.Join("; ", problems.Select(p => $"{p.Pointer}: {p.Detail}")));
+        }
 
         var configRules = new List<Rule>();
         ConfigFiles.Load<RuleRequest>(ConfigFiles.Paths(ruleOptions.Value.Files, dataDir, "rules"), (name, request) =>

@@ -15,66 +15,64 @@ public sealed class DeliveryCounters(TimeProvider time)
 
     public const int BucketSeconds = 10;
 
-    /// <summary>The longest window that can be read.</summary>
-    public static readonly TimeSpan MaxWindow = TimeSpan.FromHours(1);
+    private readonly ConcurrentDictionary<(string Source, string Resource), DeliveryCounter> _counters = new();
 
-    private const int Buckets = 3600 / BucketSeconds + 1;
-
-    private readonly ConcurrentDictionary<(string Source, string Resource), Series> _series = new();
-
-    public void Succeeded(string source, string resource) => Record(source, resource, failed: false);
-
-    public void Failed(string source, string resource) => Record(source, resource, failed: true);
-
-    private void Record(string source, string resource, bool failed) =>
-        _series.GetOrAdd((source, resource), static _ => new Series()).Add(Bucket(), failed);
+    /// <summary>The counter of one resource; hold on to it where outcomes are recorded often (a rule target on the accept path).</summary>
+    public DeliveryCounter For(string source, string resource) => _counters.GetOrAdd((source, resource), static (_, time) => new DeliveryCounter(time), time);
 
     /// <summary>Attempts and failures over the last <paramref name="window"/> (at most an hour).</summary>
-    public (long Attempts, long Failures) Read(string source, string resource, TimeSpan window)
+    public (long Attempts, long Failures) Read(string source, string resource, TimeSpan window) =>
+        _counters.TryGetValue((source, resource), out var counter) ? counter.Read(window) : (0, 0);
+}
+
+/// <summary>One resource's outcomes in 10-second buckets over the last hour.</summary>
+public sealed class DeliveryCounter(TimeProvider time)
+{
+    private const int Buckets = 3600 / DeliveryCounters.BucketSeconds + 1;
+
+    private readonly long[] _stamps = new long[Buckets];
+    private readonly long[] _attempts = new long[Buckets];
+    private readonly long[] _failures = new long[Buckets];
+    private readonly Lock _lock = new();
+
+    public void Succeeded() => Add(failed: false);
+
+    public void Failed() => Add(failed: true);
+
+    private long Bucket() => time.GetUtcNow().ToUnixTimeSeconds() / DeliveryCounters.BucketSeconds;
+
+    private void Add(bool failed)
     {
-        if (!_series.TryGetValue((source, resource), out var series)) return (0, 0);
-        var buckets = (int)Math.Clamp(Math.Ceiling(window.TotalSeconds / BucketSeconds), 1, Buckets - 1);
-        return series.Sum(Bucket(), buckets);
+        var bucket = Bucket();
+        var slot = (int)(bucket % Buckets);
+        lock (_lock)
+        {
+            if (_stamps[slot] != bucket)
+            {
+                _stamps[slot] = bucket;
+                _attempts[slot] = 0;
+                _failures[slot] = 0;
+            }
+            _attempts[slot]++;
+            if (failed) _failures[slot]++;
+        }
     }
 
-    private long Bucket() => time.GetUtcNow().ToUnixTimeSeconds() / BucketSeconds;
-
-    private sealed class Series
+    public (long Attempts, long Failures) Read(TimeSpan window)
     {
-        private readonly long[] _stamps = new long[Buckets];
-        private readonly long[] _attempts = new long[Buckets];
-        private readonly long[] _failures = new long[Buckets];
-
-        public void Add(long bucket, bool failed)
+        var buckets = (int)Math.Clamp(Math.Ceiling(window.TotalSeconds / DeliveryCounters.BucketSeconds), 1, Buckets - 1);
+        var current = Bucket();
+        long attempts = 0, failures = 0;
+        lock (_lock)
         {
-            var slot = (int)(bucket % Buckets);
-            lock (this)
+            for (var b = current - buckets + 1; b <= current; b++)
             {
-                if (_stamps[slot] != bucket)
-                {
-                    _stamps[slot] = bucket;
-                    _attempts[slot] = 0;
-                    _failures[slot] = 0;
-                }
-                _attempts[slot]++;
-                if (failed) _failures[slot]++;
+                var slot = (int)(b % Buckets);
+                if (_stamps[slot] != b) continue;
+                attempts += _attempts[slot];
+                failures += _failures[slot];
             }
         }
-
-        public (long, long) Sum(long current, int buckets)
-        {
-            long attempts = 0, failures = 0;
-            lock (this)
-            {
-                for (var b = current - buckets + 1; b <= current; b++)
-                {
-                    var slot = (int)(b % Buckets);
-                    if (_stamps[slot] != b) continue;
-                    attempts += _attempts[slot];
-                    failures += _failures[slot];
-                }
-            }
-            return (attempts, failures);
-        }
+        return (attempts, failures);
     }
 }

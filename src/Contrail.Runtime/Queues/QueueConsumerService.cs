@@ -41,15 +41,15 @@ internal sealed class QueueConsumerService(
     /// <summary>The registration with its handler counting outcomes, for alarms on a queue's errors and error rate.</summary>
     private QueueConsumerRegistration Counted(QueueConsumerRegistration registration)
     {
-        var queue = registration.Queue;
+        var counter = counters.For(DeliveryCounters.Queue, registration.Queue);
         if (registration.TransactionalHandler is { } transactional)
             return registration with
             {
                 TransactionalHandler = (writer, message) =>
                 {
                     try { transactional(writer, message); }
-                    catch { counters.Failed(DeliveryCounters.Queue, queue); throw; }
-                    writer.AfterCommit(() => counters.Succeeded(DeliveryCounters.Queue, queue));
+                    catch { counter.Failed(); throw; }
+                    writer.AfterCommit(counter.Succeeded);
                 },
             };
         var handler = registration.Handler!;
@@ -60,10 +60,10 @@ internal sealed class QueueConsumerService(
                 try { await handler(message, ct).ConfigureAwait(false); }
                 catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
-                    counters.Failed(DeliveryCounters.Queue, queue);
+                    counter.Failed();
                     throw;
                 }
-                counters.Succeeded(DeliveryCounters.Queue, queue);
+                counter.Succeeded();
             },
         };
     }

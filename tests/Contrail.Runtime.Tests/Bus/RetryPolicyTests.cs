@@ -21,10 +21,11 @@ public sealed class RetryPolicyTests
     {
         var time = new ManualTime(new DateTimeOffset(2025, 1, 15, 8, 0, 0, TimeSpan.Zero));
         var counters = new DeliveryCounters(time);
-        counters.Failed("queue", "q");
-        counters.Succeeded("queue", "q");
+        var counter = counters.For("queue", "q");
+        counter.Failed();
+        counter.Succeeded();
         time.Advance(TimeSpan.FromSeconds(30));
-        counters.Failed("queue", "q");
+        counters.For("queue", "q").Failed();
         Assert.Equal((3L, 2L), counters.Read("queue", "q", TimeSpan.FromMinutes(1)));
         Assert.Equal((1L, 1L), counters.Read("queue", "q", TimeSpan.FromSeconds(10)));
         Assert.Equal((0L, 0L), counters.Read("queue", "other", TimeSpan.FromMinutes(1)));

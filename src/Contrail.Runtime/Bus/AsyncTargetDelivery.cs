@@ -117,7 +117,7 @@ public sealed class AsyncTargetDelivery
                 throw new DeadLetterException($"{exhausted} exhausted after {message.ReceiveCount} attempts: {error}");
             var headers = new Dictionary<string, string>
             {
-                ["rule"] = rule, ["target"] = target, ["error"] = error,
+                ["rule"] = rule, ["target"] = target, [TargetDeadLetters.ErrorHeader] = error,
                 ["exhausted_retry_condition"] = exhausted, ["retry_attempts"] = (message.ReceiveCount - 1).ToString(CultureInfo.InvariantCulture),
             };
             if (message.Header("traceparent") is { } traceparent) headers["traceparent"] = traceparent;
@@ -150,6 +150,9 @@ public sealed class AsyncTargetDelivery
 /// <summary>Where events go that a target could not take.</summary>
 public static class TargetDeadLetters
 {
+    /// <summary>The header with the reason, on every message sent to a target's dead-letter queue.</summary>
+    public const string ErrorHeader = "error";
+
     /// <summary>Sends to a target's dead-letter queue in the caller's transaction; false when that queue does not exist.</summary>
     public static bool Send(StoreWriter writer, QueueRegistry queues, string deadLetterQueue, in OutgoingMessage message)
     {

@@ -95,7 +95,7 @@ public sealed class EventBus
         if (delivery.Target.DeadLetterQueue is { } dlq)
         {
             var headers = delivery.Headers();
-            headers["error"] = problem;
+            headers[TargetDeadLetters.ErrorHeader] = problem;
             if (TargetDeadLetters.Send(writer, _queues, dlq, new OutgoingMessage(delivery.EventJson, headers, delivery.Event.Id)))
             {
                 _logger.LogWarning("Event {EventId} for rule {Rule} target {Target} went to dead-letter queue {Queue}: {Problem}",

@@ -57,6 +57,7 @@ public sealed class TargetDeliveryTests
         Assert.Equal("the endpoint answered 503", (string?)headers["error"]);
         Assert.Equal("flaky-rule", (string?)headers["rule"]);
         Assert.Equal("f", (string?)headers["target"]);
+        Assert.Equal("dead_lettered", (string?)(await client.GetJsonAsync($"/events/{id}"))!["status"]);
         // Nothing is left owing: the delivery was settled by dead-lettering it.
         await Eventually.Until(async () => (int)(await client.GetJsonAsync("/queues/contrail.targets"))!["in_flight"]!, n => n == 0);
         Assert.Empty(await client.MessagesAsync(AsyncTargetDelivery.QueueName, dlq: true));

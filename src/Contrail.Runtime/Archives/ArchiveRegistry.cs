@@ -55,8 +55,6 @@ public sealed class ArchiveRegistry
     /// <summary>The full path of an entry's file.</summary>
     public string FileOf(string archive, string relativePath) => Path.Combine(Root, archive, relativePath);
 
-    public IReadOnlyCollection<string> Names => _snapshot.Templates.Keys;
-
     public void Reload()
     {
         lock (_reload)

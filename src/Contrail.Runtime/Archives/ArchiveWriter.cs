@@ -134,8 +134,8 @@ internal sealed class ArchiveWriter(Store store, ArchiveRegistry archives, IOpti
     private void RemoveOrphanFolders()
     {
         if (!Directory.Exists(archives.Root)) return;
-        archives.Reload();
-        var known = archives.Names.ToHashSet(StringComparer.Ordinal);
+        // Every stored archive owns its folder, even one whose definition no longer compiles: its files are data.
+        var known = store.Read(r => r.ArchiveListAll()).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var folder in Directory.GetDirectories(archives.Root))
         {
             var name = Path.GetFileName(folder);

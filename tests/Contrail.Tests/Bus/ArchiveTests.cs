@@ -103,7 +103,7 @@ public sealed class ArchiveTests : IAsyncLifetime
     [Fact]
     public async Task A_replay_can_be_cancelled_and_an_unfinished_one_resumes_after_a_restart_without_duplicates()
     {
-        var paced = new Dictionary<string, string?>(QuickSweeps) { ["Archive:ReplayBatchSize"] = "1", ["Archive:ReplayPause"] = "00:00:00.200" };
+        var paced = new Dictionary<string, string?>(QuickSweeps) { ["Archive:ReplayBatchSize"] = "1", ["Archive:ReplayPause"] = "00:00:00.300" };
         await using var server = await TestServer.StartAsync(paced);
         var client = server.Client;
         await client.PutOkAsync("/archives/slow", "{}");

@@ -68,8 +68,18 @@ internal sealed class ReplayRunner(Store store, EventBus bus, ArchiveRegistry ar
         {
             var body = entry.PendingBody ?? ReadFile(replay.Archive, entry);
             if (body is null) continue;
-            if (pattern is not null && !pattern.Matches(System.Text.Encoding.UTF8.GetBytes(body))) continue;
-            var original = EventEnvelope.Parse(body);
+            EventEnvelope original;
+            try
+            {
+                if (pattern is not null && !pattern.Matches(System.Text.Encoding.UTF8.GetBytes(body))) continue;
+                original = EventEnvelope.Parse(body);
+            }
+            catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or InvalidOperationException or ArgumentException)
+            {
+                // A damaged file must not stall the replay (or every replay behind it) for ever.
+                logger.LogWarning(ex, "Archived event {EventId} of {Archive} at {Path} is not a readable event; skipped", entry.EventId, replay.Archive, entry.Path);
+                continue;
+            }
             // A new id: the event store keeps ids unique, and consumers that deduplicate by id should see a replay as new.
             events.Add(original with { Id = $"{original.Id}.replay.{name}", ReplayName = name });
         }

@@ -130,6 +130,18 @@ public sealed class ArchiveTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_damaged_archive_file_is_skipped_and_the_replay_goes_on()
+    {
+        await Client.PutOkAsync("/archives/damaged", """{"event_pattern":{"source":["dmg"]},"path_template":"{id}.json"}""");
+        await SendHistory("dmg", 3);
+        await Eventually.Until(() => Files("damaged").Count == 3);
+        await File.WriteAllTextAsync(Files("damaged").Order().First(), "{ not an event");
+        await Client.PostOkAsync("/replays", """{"name":"over-damage","archive":"damaged","from":"2025-01-01T00:00:00Z","to":"2025-02-01T00:00:00Z"}""");
+        var replay = await Eventually.Until(() => Client.GetJsonAsync("/replays/over-damage"), r => (string?)r!["state"] == "COMPLETED");
+        Assert.Equal(2, (int)replay!["events_replayed"]!);
+    }
+
+    [Fact]
     public async Task Retention_removes_expired_entries_and_their_files()
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);

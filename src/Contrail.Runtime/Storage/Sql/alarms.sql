@@ -16,11 +16,13 @@ SELECT name, definition, origin, state, state_value, state_reason, state_changed
 -- name: AlarmDelete
 DELETE FROM alarms WHERE name = @name;
 
+-- A NULL @value is sent as text: the cast lets PostgreSQL store it in a double column.
 -- name: AlarmSetState
-UPDATE alarms SET state = @state, state_value = @value, state_reason = @reason, state_changed_at = @now WHERE name = @name AND state = @old_state;
+UPDATE alarms SET state = @state, state_value = CAST(@value AS DOUBLE PRECISION), state_reason = @reason, state_changed_at = @now WHERE name = @name AND state = @old_state;
 
 -- name: AlarmHistoryInsert
-INSERT INTO alarm_history (alarm, at, old_state, new_state, value, reason) VALUES (@alarm, @now, @old_state, @new_state, @value, @reason);
+INSERT INTO alarm_history (alarm, at, old_state, new_state, value, reason)
+VALUES (@alarm, @now, @old_state, @new_state, CAST(@value AS DOUBLE PRECISION), @reason);
 
 -- name: AlarmHistoryList
 SELECT at, old_state, new_state, value, reason FROM alarm_history WHERE alarm = @alarm ORDER BY id DESC LIMIT @limit;

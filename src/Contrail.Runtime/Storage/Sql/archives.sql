@@ -15,7 +15,7 @@ SELECT name, definition, origin, created_at, updated_at FROM archives ORDER BY n
 DELETE FROM archives WHERE name = @name;
 
 -- name: ArchiveStats
-SELECT count(*), coalesce(sum(size), 0), min(event_time), max(event_time) FROM archive_entries WHERE archive = @archive;
+SELECT count(*), CAST(coalesce(sum(size), 0) AS BIGINT), min(event_time), max(event_time) FROM archive_entries WHERE archive = @archive;
 
 -- name: ArchiveEntryInsert
 INSERT INTO archive_entries (archive, event_id, event_time, archived_at, path, size, pending_body)

@@ -15,8 +15,9 @@ SELECT name, definition, state, events_replayed, last_event_time, position_time,
 FROM replays WHERE state = @state ORDER BY created_at, name;
 
 -- Progress moves only while the replay is still running, so a cancel that committed first wins.
+-- Nullable numbers are cast: a NULL parameter is sent as text, which PostgreSQL will not put in a bigint.
 -- name: ReplayAdvance
-UPDATE replays SET events_replayed = events_replayed + @replayed, last_event_time = coalesce(@last_event_time, last_event_time),
+UPDATE replays SET events_replayed = events_replayed + @replayed, last_event_time = coalesce(CAST(@last_event_time AS BIGINT), last_event_time),
     position_time = @position_time, position_seq = @position_seq, updated_at = @now
 WHERE name = @name AND state = 'RUNNING';
 

@@ -10,8 +10,9 @@ namespace Contrail.Archives;
 
 /// <summary>
 /// Runs replays in the background, a batch at a time, round-robin across running replays. Each batch's
-/// events are published in one transaction together with the replay's new position, so a restart resumes
-/// where the last commit left off and replays nothing twice; a cancel that commits first stops the batch.
+/// events are published in one transaction together with the replay's new position, moved only from the
+/// position the batch was read at: a restart resumes where the last commit left off, a second process
+/// reading the same batch publishes nothing, and a cancel that commits first stops the batch.
 /// </summary>
 internal sealed class ReplayRunner(Store store, EventBus bus, ArchiveRegistry archives, IOptions<ArchiveOptions> options, ILogger<ReplayRunner> logger) : BackgroundService
 {
@@ -86,7 +87,7 @@ internal sealed class ReplayRunner(Store store, EventBus bus, ArchiveRegistry ar
         var last = entries[^1];
         var advanced = await store.WriteAsync(w =>
         {
-            if (!w.ReplayAdvance(name, events.Count, events.Count > 0 ? events[^1].Time.ToUnixTimeMilliseconds() : null, last.EventTime, last.Seq)) return false;
+            if (!w.ReplayAdvance(name, stored.PositionSeq, events.Count, events.Count > 0 ? events[^1].Time.ToUnixTimeMilliseconds() : null, last.EventTime, last.Seq)) return false;
             foreach (var envelope in events) bus.Publish(w, envelope, rules);
             return true;
         }, ct: ct);

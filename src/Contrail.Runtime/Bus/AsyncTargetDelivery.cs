@@ -21,6 +21,9 @@ public sealed class BusOptions
 
     /// <summary>How long one attempt may take before it counts as failed.</summary>
     public TimeSpan TargetTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How soon rule, topic and archive changes made by another process sharing the database are seen (0: never).</summary>
+    public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>

@@ -64,6 +64,7 @@ public static class ContrailRuntimeExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ArchiveWriter>());
         services.AddHostedService<ReplayRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<AlarmEvaluator>());
+        services.AddHostedService<BusRefresher>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

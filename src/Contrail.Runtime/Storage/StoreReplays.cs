@@ -23,10 +23,13 @@ public sealed partial class StoreWriter
     public bool ReplayInsert(string name, Replay replay) =>
         Execute("ReplayInsert", ("@name", name), ("@definition", ContrailJson.Serialize(replay)), ("@state", ReplayStates.Running), ("@now", NowMs)) > 0;
 
-    /// <summary>Moves a running replay's position; false when it is no longer running (cancelled meanwhile).</summary>
-    public bool ReplayAdvance(string name, int replayed, long? lastEventTime, long positionTime, long positionSeq) =>
+    /// <summary>
+    /// Moves a running replay's position from <paramref name="fromSeq"/> (null: the start); false when it is no
+    /// longer running (cancelled meanwhile) or has moved on from there (another process replayed that batch).
+    /// </summary>
+    public bool ReplayAdvance(string name, long? fromSeq, int replayed, long? lastEventTime, long positionTime, long positionSeq) =>
         Execute("ReplayAdvance", ("@name", name), ("@replayed", replayed), ("@last_event_time", lastEventTime),
-            ("@position_time", positionTime), ("@position_seq", positionSeq), ("@now", NowMs)) > 0;
+            ("@position_time", positionTime), ("@position_seq", positionSeq), ("@now", NowMs), ("@from_seq", fromSeq ?? 0)) > 0;
 
     /// <summary>Ends a running replay in <paramref name="state"/>; false when it was not running.</summary>
     public bool ReplayEnd(string name, string state, string? reason) =>

@@ -51,17 +51,19 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
-    public async Task A_replay_advances_only_while_running_so_a_committed_cancel_wins()
+    public async Task A_replay_advances_only_from_where_it_was_read_and_only_while_running()
     {
         var replay = new Replay { Archive = "a", From = DateTimeOffset.UnixEpoch, To = DateTimeOffset.UnixEpoch.AddDays(1) };
         Assert.True(await Store.WriteAsync(w => w.ReplayInsert("r", replay)));
         Assert.False(await Store.WriteAsync(w => w.ReplayInsert("r", replay)), "the name is taken");
-        Assert.True(await Store.WriteAsync(w => w.ReplayAdvance("r", 2, 500, 500, 7)));
+        Assert.True(await Store.WriteAsync(w => w.ReplayAdvance("r", null, 2, 500, 500, 7)));
+        Assert.False(await Store.WriteAsync(w => w.ReplayAdvance("r", null, 2, 500, 500, 7)), "that batch was replayed already");
+        Assert.True(await Store.WriteAsync(w => w.ReplayAdvance("r", 7, 0, null, 550, 9)));
         Assert.True(await Store.WriteAsync(w => w.ReplayEnd("r", ReplayStates.Cancelled, "stop")));
-        Assert.False(await Store.WriteAsync(w => w.ReplayAdvance("r", 1, 600, 600, 8)));
+        Assert.False(await Store.WriteAsync(w => w.ReplayAdvance("r", 9, 1, 600, 600, 10)));
         Assert.False(await Store.WriteAsync(w => w.ReplayEnd("r", ReplayStates.Completed, null)));
         var stored = Store.Read(r => r.ReplayGet("r"))!;
-        Assert.Equal((ReplayStates.Cancelled, 2L, 500L, 7L, "stop"), (stored.State, stored.EventsReplayed, stored.LastEventTime!.Value, stored.PositionSeq!.Value, stored.Reason));
+        Assert.Equal((ReplayStates.Cancelled, 2L, 500L, 9L, "stop"), (stored.State, stored.EventsReplayed, stored.LastEventTime!.Value, stored.PositionSeq!.Value, stored.Reason));
         Assert.Empty(Store.Read(r => r.ReplayListInState(ReplayStates.Running)));
     }
 

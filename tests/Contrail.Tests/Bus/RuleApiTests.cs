@@ -194,6 +194,28 @@ public sealed class RuleApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_rule_written_by_another_process_sharing_the_database_is_picked_up()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Bus:ReloadInterval"] = "00:00:00.100" });
+        await server.Client.CreateQueueAsync("elsewhere");
+        // Written straight to the store, as another Contrail process would: this process's caches know nothing of it.
+        await server.Store.WriteAsync(w =>
+        {
+            w.RuleUpsert(new Contrail.Bus.Rule
+            {
+                Name = "from-elsewhere", EventPattern = new JsonObject { ["source"] = new JsonArray("remote") },
+                Targets = [new Contrail.Bus.RuleTarget { Id = "q", Type = "queue", Name = "elsewhere" }],
+            }, "api");
+            return 0;
+        });
+        await Eventually.Until(async () =>
+        {
+            var id = await server.Client.PostEventAsync("remote", "x");
+            return (await server.Client.GetJsonAsync($"/events/{id}"))!["matched_rules"]!.AsArray().Count;
+        }, matched => matched == 1, because: "the rule reloaded from the store");
+    }
+
+    [Fact]
     public async Task Rules_survive_a_restart_and_still_route()
     {
         await Client.CreateQueueAsync("kept");

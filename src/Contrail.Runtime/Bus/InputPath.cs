@@ -15,14 +15,11 @@ public sealed class InputPath
     private readonly Step[] _steps;
     private readonly bool _many;
 
-    private InputPath(string text, Step[] steps)
+    private InputPath(Step[] steps)
     {
-        Text = text;
         _steps = steps;
         _many = steps.Any(s => s.Wildcard);
     }
-
-    public string Text { get; }
 
     public static bool TryParse(string? text, out InputPath? path, out string? problem)
     {
@@ -73,7 +70,7 @@ public sealed class InputPath
                 return false;
             }
         }
-        path = new InputPath(text, steps.ToArray());
+        path = new InputPath(steps.ToArray());
         return true;
     }
 

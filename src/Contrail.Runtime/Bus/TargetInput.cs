@@ -31,9 +31,6 @@ public abstract partial class TargetInput
     /// <summary>The event as it is: nothing to make.</summary>
     public static TargetInput WholeEvent { get; } = new WholeEventInput();
 
-    /// <summary>True when the input is the event itself.</summary>
-    public bool IsWholeEvent => this is WholeEventInput;
-
     /// <summary>Makes the input for one event. <paramref name="context"/> parses the event once for all targets.</summary>
     public abstract string Render(InputContext context, Rule rule);
 

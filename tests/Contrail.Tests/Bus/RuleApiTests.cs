@@ -167,6 +167,24 @@ public sealed class RuleApiTests : IAsyncLifetime
         await bad.ProblemAsync(HttpStatusCode.BadRequest);
     }
 
+    [Theory]
+    [InlineData("/rules")]
+    [InlineData("/topics")]
+    [InlineData("/topics/paged/subscriptions")]
+    [InlineData("/archives")]
+    [InlineData("/replays")]
+    [InlineData("/alarms")]
+    public async Task Every_bus_list_refuses_a_bad_limit_or_cursor(string path)
+    {
+        await Client.PutOkAsync("/topics/paged", "{}");
+        foreach (var query in new[] { "?limit=0", "?limit=many", "?cursor=%25%25" })
+        {
+            using var response = await Client.GetAsync(path + query);
+            await response.ProblemAsync(HttpStatusCode.BadRequest);
+        }
+        Assert.NotNull((await Client.GetJsonAsync(path + "?limit=5000"))!["items"]);
+    }
+
     [Fact]
     public async Task An_input_transformer_shapes_what_the_queue_receives()
     {

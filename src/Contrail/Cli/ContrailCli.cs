@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Contrail.Applications.Flights;
 using Contrail.Auth;
+using Contrail.Bus;
 using Contrail.Hosting;
 using Contrail.Server;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -35,7 +36,44 @@ public static class ContrailCli
         root.Subcommands.Add(demo);
         root.Subcommands.Add(KeysCommand.Build());
 
+        root.Subcommands.Add(RulesCommand());
+
         return root.Parse(args).InvokeAsync();
+    }
+
+    private static Command RulesCommand()
+    {
+        var pattern = new Option<string>("--pattern") { Description = "The event pattern: a JSON file, or the JSON itself", Required = true };
+        var @event = new Option<string>("--event") { Description = "The event: a JSON file, or the JSON itself", Required = true };
+        var test = new Command("test", "Whether an event pattern matches an event, offline, as POST /rules/test-pattern answers. "
+            + "Prints true or false and exits 0 on a match, 1 on none, 2 when the pattern or the event is not valid") { pattern, @event };
+        test.SetAction(parse => TestPattern(parse.GetValue(pattern)!, parse.GetValue(@event)!));
+        return new Command("rules", "Work with rules") { test };
+    }
+
+    private static int TestPattern(string patternArgument, string eventArgument)
+    {
+        var patternJson = JsonArgument(patternArgument, "--pattern");
+        var eventJson = JsonArgument(eventArgument, "--event");
+        if (patternJson is null || eventJson is null) return 2;
+        var result = PatternTester.Test(patternJson, eventJson, out var errors);
+        if (result is null)
+        {
+            foreach (var error in errors) Console.Error.WriteLine($"contrail: {error.Pointer}: {error.Detail}");
+            return 2;
+        }
+        Console.WriteLine(result.Value ? "true" : "false");
+        return result.Value ? 0 : 1;
+    }
+
+    /// <summary>An argument that is JSON itself (an object, or a string holding one) or the path of a file holding it.</summary>
+    private static string? JsonArgument(string argument, string option)
+    {
+        var trimmed = argument.TrimStart();
+        if (trimmed.StartsWith('{') || trimmed.StartsWith('"')) return argument;
+        if (File.Exists(argument)) return File.ReadAllText(argument);
+        Console.Error.WriteLine($"contrail: {option}: '{argument}' is neither JSON nor a file that exists");
+        return null;
     }
 
     private static Dictionary<string, string?> Flags(ParseResult parse)

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=()
-# (Later issues add PostgreSQL, RabbitMQ and Chromium here.)
+# PostgreSQL: tests start a throwaway cluster from the server binaries (initdb, pg_ctl).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
 
 if [ ${#packages[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

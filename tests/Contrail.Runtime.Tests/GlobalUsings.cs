@@ -1,1 +1,2 @@
 global using Xunit;
+[assembly: AssemblyFixture(typeof(Contrail.Tests.PostgresClusterLifetime))]

@@ -5,3 +5,4 @@ global using Contrail.Tests.Infrastructure;
 global using Xunit;
 global using Microsoft.AspNetCore.Builder;
 global using Microsoft.Extensions.DependencyInjection;
+[assembly: AssemblyFixture(typeof(Contrail.Tests.PostgresClusterLifetime))]

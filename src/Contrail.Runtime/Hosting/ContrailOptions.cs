@@ -22,10 +22,14 @@ public sealed class StorageOptions
     /// <summary>sqlite (embedded, default) or postgres.</summary>
     public string Provider { get; set; } = "sqlite";
 
+    /// <summary>For postgres: an Npgsql connection string (Host=...;Database=...;Username=...). Never logged.</summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>SQLite synchronous level: FULL (default, survives power loss) or NORMAL (survives process crashes).</summary>
     public string Synchronous { get; set; } = "FULL";
+
+    /// <summary>Units of work that may wait for the SQLite writer; past it, ingest answers 503 with Retry-After.</summary>
+    public int WriteQueueCapacity { get; set; } = 16_384;
 }
 
 /// <summary>How long history is kept before the retention sweep removes it.</summary>

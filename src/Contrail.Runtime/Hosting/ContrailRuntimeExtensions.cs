@@ -1,12 +1,17 @@
 using System.Text.Json;
+using Contrail.Alarms;
+using Contrail.Archives;
 using Contrail.Auth;
 using Contrail.Bus;
+using Contrail.Destinations;
 using Contrail.Events;
 using Contrail.Json;
+using Contrail.Observability;
 using Contrail.Queues;
 using Contrail.Storage;
 using Contrail.Storage.Sqlite;
 using Contrail.Workflows;
+using Contrail.Topics;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -26,11 +31,18 @@ public static class ContrailRuntimeExtensions
     {
         services.Configure<ContrailOptions>(configuration);
         services.AddSingleton(TimeProvider.System);
+        // Activities must exist for trace ids to reach stored events, messages and logs, exporter or not.
+        services.AddSingleton(new ActivityListenerHandle(ContrailTelemetry.Listen()));
         services.AddSingleton(OpenStore);
         services.AddSingleton(new Declarations());
+        services.AddSingleton<DeliveryCounters>();
         services.AddSingleton<EventBus>();
-        services.AddSingleton(QueueTargets.Kind);
         services.AddSingleton<QueueRegistry>();
+        services.AddSingleton<TopicRegistry>();
+        services.AddSingleton<ArchiveRegistry>();
+        services.AddSingleton<ArchiveWriter>();
+        services.AddSingleton<AsyncTargetDelivery>();
+        services.AddSingleton<AlarmEvaluator>();
         services.AddSingleton<EventIngest>();
         services.AddSingleton(NativeEventFormat.Format);
         services.AddSingleton<ApiKeys>();
@@ -41,12 +53,31 @@ public static class ContrailRuntimeExtensions
         services.AddSingleton(WorkflowTargets.Kind);
         services.AddOptions<QueueConsumerOptions>().Bind(configuration.GetSection("Queues"));
         services.AddOptions<WorkflowOptions>().Bind(configuration.GetSection("Workflows"));
+        services.AddOptions<BusOptions>().Bind(configuration.GetSection("Bus"));
+        services.AddOptions<RuleOptions>().Bind(configuration.GetSection("Rules"));
+        services.AddOptions<ArchiveOptions>().Bind(configuration.GetSection("Archive"));
+        services.AddOptions<AlarmOptions>().Bind(configuration.GetSection("Alarms"));
+
+        // Extension points: a new target kind, subscription protocol or alarm metric source is one registration.
+        services.AddSingleton(sp => QueueTargets.Kind(sp.GetRequiredService<QueueRegistry>()));
+        services.AddSingleton(sp => TopicTargets.Kind(sp.GetRequiredService<TopicRegistry>()));
+        services.AddSingleton(sp => LogTargets.Kind(sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => QueueSubscriptions.Protocol(sp.GetRequiredService<QueueRegistry>()));
+        services.AddSingleton(sp => MetricSources.Queue(sp.GetRequiredService<DeliveryCounters>()));
+        services.AddSingleton(sp => MetricSources.RuleTarget(sp.GetRequiredService<DeliveryCounters>(), sp.GetRequiredService<EventBus>()));
+        services.AddQueueConsumer(sp => sp.GetRequiredService<AsyncTargetDelivery>().Consumer);
 
         // Order matters: start-up declarations run before consumers start; consumers stop before the store closes.
         services.AddHostedService<RuntimeStartup>();
         services.AddHostedService<QueueConsumerService>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkflowRunner>());
         services.AddHostedService<RetentionSweeper>();
+        // After RuntimeStartup: destination runners read the queues it loaded.
+        services.AddContrailDestinations();
+        services.AddHostedService(sp => sp.GetRequiredService<ArchiveWriter>());
+        services.AddHostedService<ReplayRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlarmEvaluator>());
+        services.AddHostedService<BusRefresher>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -89,6 +120,13 @@ public static class ContrailRuntimeExtensions
         return services;
     }
 
+    /// <summary>Declares an archive the application keeps (written at start-up; read-only through the API).</summary>
+    public static IServiceCollection AddArchive(this IServiceCollection services, string name, Archive archive)
+    {
+        DeclarationsOf(services).Archives.Add((name, archive));
+        return services;
+    }
+
     /// <summary>Binds a handler to a queue.</summary>
     public static IServiceCollection AddQueueConsumer(this IServiceCollection services, Func<IServiceProvider, QueueConsumerRegistration> registration) =>
         services.AddSingleton(registration);
@@ -103,13 +141,21 @@ public static class ContrailRuntimeExtensions
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Contrail.Storage");
         return options.Storage.Provider switch
         {
-            "sqlite" => SqliteStore.Open(new SqliteStoreOptions { DataDirectory = options.DataDir, Synchronous = options.Storage.Synchronous }, time, logger),
-            var other => throw new InvalidOperationException($"Storage:Provider '{other}' is not supported; use sqlite"),
+            "sqlite" => SqliteStore.Open(new SqliteStoreOptions
+            {
+                DataDirectory = options.DataDir, Synchronous = options.Storage.Synchronous, WriteQueueCapacity = options.Storage.WriteQueueCapacity,
+            }, time, logger),
+            "postgres" => Storage.Postgres.PostgresStore.Open(new Storage.Postgres.PostgresStoreOptions
+            {
+                ConnectionString = options.Storage.ConnectionString ?? "", WriteQueueCapacity = options.Storage.WriteQueueCapacity,
+            }, time, logger),
+            var other => throw new InvalidOperationException($"Storage:Provider '{other}' is not supported; use sqlite or postgres"),
         };
     }
 
     public static WebApplication MapContrailRuntime(this WebApplication app)
     {
+        app.Services.GetRequiredService<ActivityListenerHandle>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -120,6 +166,12 @@ public static class ContrailRuntimeExtensions
         app.MapEvents();
         app.MapQueues();
         app.MapWorkflows();
+        app.MapDestinations();
+        app.MapApiKeys();
+        app.MapRules();
+        app.MapTopics();
+        app.MapArchives();
+        app.MapAlarms();
         return app;
     }
 
@@ -132,6 +184,12 @@ public static class ContrailRuntimeExtensions
             ["checks"] = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString().ToLowerInvariant()),
         }));
     }
+}
+
+/// <summary>Keeps the process's activity listener for the host's lifetime.</summary>
+internal sealed class ActivityListenerHandle(IDisposable listener) : IDisposable
+{
+    public void Dispose() => listener.Dispose();
 }
 
 /// <summary>Ready when the store answers a read and the writer commits within two seconds.</summary>

@@ -43,11 +43,13 @@ internal sealed class RetentionSweeper(Store store, IOptions<ContrailOptions> op
             expired += await store.WriteAsync(w => w.MessageExpireEnqueuedBefore(queue.Name, before), ct: ct);
         }
         var history = await DrainAsync(w => w.MessageHistoryDeleteDoneBefore(Before(retention.MessageHistory), BatchSize), ct);
+        // Delivered ids are remembered as long as idempotency keys; a duplicate enqueued after that would be sent again.
+        var delivered = await DrainAsync(w => w.DestinationDeliveryDeleteBefore(Before(retention.IdempotencyKeys), BatchSize), ct);
         // An execution's history can be many rows: fewer executions per transaction.
         var executions = await DrainAsync(w => w.WorkflowExecutionDeleteStoppedBefore(Before(retention.Executions), ExecutionBatchSize), ct, ExecutionBatchSize);
-        if (events + keys + changes + expired + history + executions > 0)
-            logger.LogInformation("Retention swept {Events} events, {Keys} idempotency keys, {Changes} changes, {Expired} expired messages, {History} history rows, {Executions} workflow executions",
-                events, keys, changes, expired, history, executions);
+        if (events + keys + changes + expired + history + delivered + executions > 0)
+            logger.LogInformation("Retention swept {Events} events, {Keys} idempotency keys, {Changes} changes, {Expired} expired messages, {History} history rows, {Delivered} delivery records, {Executions} workflow executions",
+                events, keys, changes, expired, history, delivered, executions);
     }
 
     private async Task<int> DrainAsync(Func<StoreWriter, int> deleteBatch, CancellationToken ct, int batchSize = BatchSize)

@@ -186,10 +186,7 @@ internal sealed class QueueConsumer
     {
         await Task.Yield();
         using var activity = ContrailTelemetry.StartConsumer("queue.handle " + message.Queue, message.Header("traceparent"));
-        using var scope = _logger.BeginScope(new Dictionary<string, object?>
-        {
-            ["queue"] = message.Queue, ["message_id"] = message.Id, ["event_id"] = message.EventId,
-        });
+        using var scope = _logger.BeginScope(new LogScope(new("queue", message.Queue), new("message_id", message.Id), new("event_id", message.EventId)));
         try
         {
             await _registration.Handler!(message, abort).ConfigureAwait(false);

@@ -7,6 +7,20 @@ internal static class Migrator
 {
     public static void Apply(StoreReader session, string dialect, TimeProvider time, ILogger logger)
     {
+        // Several processes may start at once on PostgreSQL: one migrates while the others wait for it.
+        if (dialect == "postgres") session.ExecuteRaw($"SELECT pg_advisory_lock({AdvisoryLock})");
+        try { ApplyPending(session, dialect, time, logger); }
+        finally
+        {
+            if (dialect == "postgres") session.ExecuteRaw($"SELECT pg_advisory_unlock({AdvisoryLock})");
+        }
+    }
+
+    /// <summary>The advisory lock key that serialises migrations ("contrail" in ASCII, as a number).</summary>
+    private const long AdvisoryLock = 0x636F6E747261696C;
+
+    private static void ApplyPending(StoreReader session, string dialect, TimeProvider time, ILogger logger)
+    {
         session.ExecuteRaw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
         var applied = new HashSet<int>();
         using (var command = session.Connection.CreateCommand())

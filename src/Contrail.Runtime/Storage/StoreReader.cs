@@ -123,6 +123,13 @@ public partial class StoreReader : IDisposable
         return list;
     }
 
+    /// <summary>Forgets prepared commands (after the connection was lost and reopened).</summary>
+    internal void ResetCommands()
+    {
+        foreach (var command in _commands.Values) command.Dispose();
+        _commands.Clear();
+    }
+
     public void Dispose()
     {
         foreach (var command in _commands.Values) command.Dispose();

@@ -99,7 +99,9 @@ public sealed partial class StoreWriter
     }
 
     /// <summary>Reads the current document inside this write transaction (locking the row where the provider needs it).</summary>
-    private StoredRecord? RecordGetForUpdate(string collection, string key) => RecordGet(collection, key);
+    private StoredRecord? RecordGetForUpdate(string collection, string key) =>
+        QueryFirst("RecordGetForUpdate", r => new StoredRecord(key, JsonNode.Parse(r.GetString(0))!.AsObject(), r.GetInt64(1), r.GetInt64(2)),
+            ("@collection", collection), ("@key", key));
 
     private void ChangeAppend(string collection, string key, string? oldValue, string? newValue)
     {

@@ -54,14 +54,14 @@ public sealed partial class StoreWriter : StoreReader
         try
         {
             work();
-            ExecuteFixed("RELEASE part");
+            ExecuteFixed("RELEASE SAVEPOINT part");
             return null;
         }
         catch (Exception ex)
         {
             RollbackTo(mark);
-            ExecuteFixed("ROLLBACK TO part");
-            ExecuteFixed("RELEASE part");
+            ExecuteFixed("ROLLBACK TO SAVEPOINT part");
+            ExecuteFixed("RELEASE SAVEPOINT part");
             return ex;
         }
     }

@@ -4,7 +4,6 @@ using Contrail.Bus;
 using Contrail.Storage;
 using Contrail.Workflows.Asl;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Contrail.Workflows;
 
@@ -17,17 +16,11 @@ public static class WorkflowTargets
 {
     public const string Type = "workflow";
 
-    /// <summary>The target kind. The runner is resolved at the first delivery: it depends on the bus, which depends on the kinds.</summary>
-    public static TargetKind Kind(IServiceProvider services)
-    {
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WorkflowTargets));
-        return new TargetKind(Type, (writer, delivery) =>
-        {
-            if (Deliver(services.GetRequiredService<WorkflowRunner>(), writer, delivery) is { } problem)
-                logger.LogWarning("Event {EventId} for rule {Rule} target {Target} started no execution: {Problem}",
-                    delivery.Event.Id, delivery.Rule.Name, delivery.Target.Id, problem);
-        });
-    }
+    /// <summary>The target kind. The runner is resolved at the first delivery: it depends on the bus, which depends on the kinds.
+    /// A delivery that cannot start one (no such state machine) goes to the target's dead-letter queue.</summary>
+    public static TargetKind Kind(IServiceProvider services) => TargetKind.InTransaction(Type,
+        (writer, in delivery) => Deliver(services.GetRequiredService<WorkflowRunner>(), writer, delivery),
+        name => WorkflowArns.IsValidName(name) ? null : "must be a state machine name: " + WorkflowArns.NameRule);
 
     /// <summary>Starts (or finds) the execution for this delivery in the accepting transaction; returns why it cannot, or null.</summary>
     public static string? Deliver(WorkflowRunner runner, StoreWriter writer, in TargetDelivery delivery)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Contrail.Applications.Flights;
 using Contrail.Auth;
+using Contrail.Bus;
 using Contrail.Hosting;
 using Contrail.Server;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,6 +15,8 @@ public static class ContrailCli
 {
     private static readonly Option<string?> UrlsOption = new("--urls") { Description = $"Address to listen on (default {ContrailServer.DefaultUrls}); port 0 picks a free port" };
     private static readonly Option<string?> DataDirOption = new("--data-dir") { Description = "Folder for the database and files (default ~/.local/share/contrail)" };
+    private static readonly Option<string?> StorageOption = new("--storage") { Description = "Storage provider: sqlite (embedded, default) or postgres" };
+    private static readonly Option<string?> ConnectionOption = new("--connection") { Description = "PostgreSQL connection string (with --storage postgres)" };
 
     /// <param name="args">The command line.</param>
     /// <param name="configureServices">Extra registrations for the server (functions, state machines): how a host embeds Contrail.</param>
@@ -25,11 +28,11 @@ public static class ContrailCli
     {
         var root = new RootCommand("Contrail: a self-hosted event-driven platform for flight operations");
 
-        var serve = new Command("serve", "Run the Contrail server") { UrlsOption, DataDirOption };
+        var serve = new Command("serve", "Run the Contrail server") { UrlsOption, DataDirOption, StorageOption, ConnectionOption };
         serve.SetAction((parse, ct) => ServeAsync(Flags(parse), demo: false, configureServices, ct));
         root.Subcommands.Add(serve);
 
-        var demo = new Command("demo", "Run the server on the embedded default with demo data, and print where to look") { UrlsOption, DataDirOption };
+        var demo = new Command("demo", "Run the server on the embedded default with demo data, and print where to look") { UrlsOption, DataDirOption, StorageOption, ConnectionOption };
         demo.SetAction((parse, ct) =>
         {
             var flags = Flags(parse);
@@ -38,8 +41,46 @@ public static class ContrailCli
         });
         root.Subcommands.Add(demo);
         root.Subcommands.Add(WorkflowCommands.Create());
+        root.Subcommands.Add(KeysCommand.Build());
+
+        root.Subcommands.Add(RulesCommand());
 
         return root.Parse(args).InvokeAsync(invocation);
+    }
+
+    private static Command RulesCommand()
+    {
+        var pattern = new Option<string>("--pattern") { Description = "The event pattern: a JSON file, or the JSON itself", Required = true };
+        var @event = new Option<string>("--event") { Description = "The event: a JSON file, or the JSON itself", Required = true };
+        var test = new Command("test", "Whether an event pattern matches an event, offline, as POST /rules/test-pattern answers. "
+            + "Prints true or false and exits 0 on a match, 1 on none, 2 when the pattern or the event is not valid") { pattern, @event };
+        test.SetAction(parse => TestPattern(parse.GetValue(pattern)!, parse.GetValue(@event)!));
+        return new Command("rules", "Work with rules") { test };
+    }
+
+    private static int TestPattern(string patternArgument, string eventArgument)
+    {
+        var patternJson = JsonArgument(patternArgument, "--pattern");
+        var eventJson = JsonArgument(eventArgument, "--event");
+        if (patternJson is null || eventJson is null) return 2;
+        var result = PatternTester.Test(patternJson, eventJson, out var errors);
+        if (result is null)
+        {
+            foreach (var error in errors) Console.Error.WriteLine($"contrail: {error.Pointer}: {error.Detail}");
+            return 2;
+        }
+        Console.WriteLine(result.Value ? "true" : "false");
+        return result.Value ? 0 : 1;
+    }
+
+    /// <summary>An argument that is JSON itself (an object, or a string holding one) or the path of a file holding it.</summary>
+    private static string? JsonArgument(string argument, string option)
+    {
+        var trimmed = argument.TrimStart();
+        if (trimmed.StartsWith('{') || trimmed.StartsWith('"')) return argument;
+        if (File.Exists(argument)) return File.ReadAllText(argument);
+        Console.Error.WriteLine($"contrail: {option}: '{argument}' is neither JSON nor a file that exists");
+        return null;
     }
 
     private static Dictionary<string, string?> Flags(ParseResult parse)
@@ -47,6 +88,8 @@ public static class ContrailCli
         var flags = new Dictionary<string, string?>();
         if (parse.GetValue(UrlsOption) is { } urls) flags["Urls"] = urls;
         if (parse.GetValue(DataDirOption) is { } dataDir) flags["DataDir"] = Path.GetFullPath(dataDir);
+        if (parse.GetValue(StorageOption) is { } storage) flags["Storage:Provider"] = storage;
+        if (parse.GetValue(ConnectionOption) is { } connection) flags["Storage:ConnectionString"] = connection;
         return flags;
     }
 

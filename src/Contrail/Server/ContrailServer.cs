@@ -1,4 +1,5 @@
 using Contrail.Applications.Flights;
+using Contrail.Applications.Gateway;
 using Contrail.Events;
 using Contrail.Hosting;
 using Microsoft.Extensions.Logging.Console;
@@ -36,6 +37,7 @@ public static class ContrailServer
         var services = builder.Services;
         services.AddContrailRuntime(builder.Configuration);
         services.AddFlightEvents();
+        services.AddGateway(builder.Configuration);
         // Applications not in this build yet: their formats are recognised so that clients get a clear 400.
         services.AddSingleton(UnavailableFormat.For("generic-ingest", 100, "eventType",
             "generic ingest ({\"eventType\": ...}) is not available in this version of Contrail"));
@@ -46,6 +48,7 @@ public static class ContrailServer
         var app = builder.Build();
         app.MapContrailRuntime();
         app.MapFlights();
+        app.MapGateway();
         return app;
     }
 }

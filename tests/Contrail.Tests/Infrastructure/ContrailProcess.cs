@@ -25,6 +25,8 @@ public sealed partial class ContrailProcess : IAsyncDisposable
 
     public string Output { get { lock (_output) return string.Join('\n', _output); } }
 
+    public IReadOnlyList<string> Lines { get { lock (_output) return [.. _output]; } }
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
@@ -35,9 +37,13 @@ public sealed partial class ContrailProcess : IAsyncDisposable
     /// <summary>Contrail.TestHost.dll: the same command line and server with the test functions and state machines it registers.</summary>
     public static string TestHostPath => Path.Combine(AppContext.BaseDirectory, "Contrail.TestHost.dll");
 
-    public static ContrailProcess Launch(string dataDir, string apiKey, params string[] extraArgs) => LaunchExecutable(ExecutablePath, dataDir, apiKey, extraArgs);
+    public static ContrailProcess Launch(string dataDir, string apiKey, params string[] extraArgs) =>
+        LaunchExecutable(ExecutablePath, dataDir, apiKey, new Dictionary<string, string>(), extraArgs);
 
-    public static ContrailProcess LaunchExecutable(string executable, string dataDir, string apiKey, params string[] extraArgs)
+    public static ContrailProcess Launch(string dataDir, string apiKey, IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        LaunchExecutable(ExecutablePath, dataDir, apiKey, environment, extraArgs);
+
+    public static ContrailProcess LaunchExecutable(string executable, string dataDir, string apiKey, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -50,6 +56,7 @@ public sealed partial class ContrailProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         start.Environment["CONTRAIL_API_KEY"] = apiKey;
         start.Environment["CONTRAIL__LOGGING__LOGLEVEL__DEFAULT"] = "Warning";
+        foreach (var (key, value) in environment) start.Environment[key] = value;
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var contrail = new ContrailProcess(process);
         process.Start();
@@ -59,11 +66,17 @@ public sealed partial class ContrailProcess : IAsyncDisposable
     }
 
     public static Task<ContrailProcess> StartAsync(string dataDir, string apiKey, params string[] extraArgs) =>
-        StartExecutableAsync(ExecutablePath, dataDir, apiKey, extraArgs);
+        StartExecutableAsync(ExecutablePath, dataDir, apiKey, new Dictionary<string, string>(), extraArgs);
 
-    public static async Task<ContrailProcess> StartExecutableAsync(string executable, string dataDir, string apiKey, params string[] extraArgs)
+    public static Task<ContrailProcess> StartAsync(string dataDir, string apiKey, IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        StartExecutableAsync(ExecutablePath, dataDir, apiKey, environment, extraArgs);
+
+    public static Task<ContrailProcess> StartExecutableAsync(string executable, string dataDir, string apiKey, params string[] extraArgs) =>
+        StartExecutableAsync(executable, dataDir, apiKey, new Dictionary<string, string>(), extraArgs);
+
+    public static async Task<ContrailProcess> StartExecutableAsync(string executable, string dataDir, string apiKey, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
-        var contrail = LaunchExecutable(executable, dataDir, apiKey, extraArgs);
+        var contrail = LaunchExecutable(executable, dataDir, apiKey, environment, extraArgs);
         try
         {
             contrail.Url = await contrail._listening.Task.WaitAsync(TimeSpan.FromSeconds(60));

@@ -1,6 +1,10 @@
 -- name: RecordGet
 SELECT value, version, updated_at FROM records WHERE collection = @collection AND key = @key;
 
+-- SQLite has one writer, so reading in the write transaction is enough to read-modify-write.
+-- name: RecordGetForUpdate
+SELECT value, version, updated_at FROM records WHERE collection = @collection AND key = @key;
+
 -- name: RecordInsert
 INSERT INTO records (collection, key, value, version, updated_at) VALUES (@collection, @key, @value, 1, @now);
 

@@ -146,7 +146,7 @@ public sealed class AlarmTests : IAsyncLifetime
 
     [Theory]
     [InlineData("/alarms/bad%20name", """{"source":"queue","resource":"q","metric":"depth","comparison":"greater_than","threshold":1}""", "/name")]
-    [InlineData("/alarms/a", """{"source":"disk","resource":"q","metric":"depth","comparison":"greater_than","threshold":1}""", "/source: unknown metric source 'disk'; registered: queue, rule_target")]
+    [InlineData("/alarms/a", """{"source":"disk","resource":"q","metric":"depth","comparison":"greater_than","threshold":1}""", "/source: unknown metric source 'disk'; registered: destination, queue, rule_target")]
     [InlineData("/alarms/a", """{"source":"queue","resource":"q","metric":"latency","comparison":"greater_than","threshold":1}""", "/metric: 'latency' is not a metric of queue")]
     [InlineData("/alarms/a", """{"source":"queue","resource":"q","metric":"depth","comparison":"bigger","threshold":1}""", "/comparison: must be one of greater_than")]
     [InlineData("/alarms/a", """{"source":"queue","resource":"q","metric":"depth","comparison":"greater_than","threshold":1,"period_seconds":5}""", "/period_seconds")]

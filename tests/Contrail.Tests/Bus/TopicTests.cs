@@ -100,7 +100,7 @@ public sealed class TopicTests : IAsyncLifetime
     [InlineData("PUT", "/topics/bad%20name", "{}", "/name")]
     [InlineData("PUT", "/topics/t400", """{"description":5}""", "/description")]
     [InlineData("POST", "/topics/t400/subscriptions", """{"endpoint":"q"}""", "/protocol: required")]
-    [InlineData("POST", "/topics/t400/subscriptions", """{"protocol":"email","endpoint":"q"}""", "/protocol: unknown protocol 'email'; registered: queue")]
+    [InlineData("POST", "/topics/t400/subscriptions", """{"protocol":"email","endpoint":"q"}""", "/protocol: unknown protocol 'email'; registered: destination, queue")]
     [InlineData("POST", "/topics/t400/subscriptions", """{"protocol":"queue"}""", "/endpoint: required")]
     [InlineData("POST", "/topics/t400/subscriptions", """{"protocol":"queue","endpoint":"a b"}""", "/endpoint: must be a queue name")]
     [InlineData("POST", "/topics/t400/subscriptions", """{"protocol":"queue","endpoint":"q","filter_policy":{"a":"b"}}""", "/filter_policy/a: Event pattern is not valid. Reason:")]

@@ -52,7 +52,7 @@ internal static class FlightPulseLoad
                 for (var i = 0; i < 20; i++)
                 {
                     using var read = await http.GetAsync($"/flights/{FlightId(i)}/bookings?limit=10");
-                    using var refused = await http.PostAsync("/events", new StringContent(
+                    using var warmupRefused = await http.PostAsync("/events", new StringContent(
                         Scenarios.Event(OperationalEventFormat.Cancelled, "WARMUP", DateTimeOffset.UtcNow).ToJsonString(), Encoding.UTF8, "application/json"));
                 }
                 var now = DateTimeOffset.UtcNow;

@@ -31,8 +31,13 @@ public sealed class DestinationMetrics
 
     private readonly ConcurrentDictionary<string, Counters> _counters = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly DeliveryCounters _deliveries;
 
-    public DestinationMetrics(TimeProvider time) => _time = time;
+    public DestinationMetrics(TimeProvider time, DeliveryCounters deliveries)
+    {
+        _time = time;
+        _deliveries = deliveries;
+    }
 
     public static string OutcomeName(CallOutcome outcome) => OutcomeNames[(int)outcome];
 
@@ -42,6 +47,10 @@ public sealed class DestinationMetrics
         Calls.Add(1, tags);
         Duration.Record(elapsed.TotalSeconds, tags);
         _counters.GetOrAdd(destination, _ => new Counters()).Add(outcome, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        // What error alarms read (source "destination"): an aborted call (shutdown) is neither.
+        if (outcome == CallOutcome.Aborted) return;
+        var counter = _deliveries.For(DestinationTargets.Type, destination);
+        if (outcome == CallOutcome.Success) counter.Succeeded(); else counter.Failed();
     }
 
     internal void RecordDeadLettered(string destination)

@@ -1,12 +1,12 @@
 using Contrail.Bus;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Contrail.Observability;
 
 namespace Contrail.Destinations;
 
 public static class DestinationServiceExtensions
 {
-    /// <summary>Registers destinations: registry, sender, dispatcher, metrics, and the <c>destination</c> rule target kind.</summary>
+    /// <summary>Registers destinations: registry, sender, dispatcher, metrics, and the <c>destination</c> rule target kind, subscription protocol and alarm metric source.</summary>
     public static IServiceCollection AddContrailDestinations(this IServiceCollection services)
     {
         services.AddSingleton(new DestinationDeclarations());
@@ -15,8 +15,10 @@ public static class DestinationServiceExtensions
         services.AddSingleton<DestinationSender>();
         services.AddSingleton<DestinationMetrics>();
         services.AddSingleton<DestinationMonitor>();
-        services.AddSingleton(sp => DestinationTargets.Kind(sp.GetRequiredService<DestinationRegistry>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Contrail.Destinations")));
+        services.AddSingleton(sp => DestinationTargets.Kind(sp.GetRequiredService<DestinationRegistry>()));
+        services.AddSingleton(sp => DestinationTargets.Protocol(sp.GetRequiredService<DestinationRegistry>()));
+        services.AddSingleton(sp => DestinationTargets.MetricSource(sp.GetRequiredService<DestinationRegistry>(),
+            sp.GetRequiredService<DestinationMonitor>(), sp.GetRequiredService<DeliveryCounters>()));
         services.AddHostedService<DestinationDispatcher>();
         return services;
     }

@@ -116,7 +116,8 @@ public static class EventEndpoints
                 MessageState.Deleted => "delivered",
                 MessageState.Expired => "expired",
                 MessageState.Purged => "purged",
-                _ when d.SourceQueue is not null => "dead_lettered",
+                // Moved to a queue's DLQ, or sent to a rule target's dead-letter queue (which records the error).
+                _ when d.SourceQueue is not null || d.Headers?.ContainsKey(Bus.TargetDeadLetters.ErrorHeader) == true => "dead_lettered",
                 _ when d.ReceiveCount > 0 => "in_flight",
                 _ => "pending",
             },

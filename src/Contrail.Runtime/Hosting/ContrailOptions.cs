@@ -45,5 +45,8 @@ public sealed class RetentionOptions
     /// <summary>Handled, expired and purged messages kept for "what was delivered where".</summary>
     public TimeSpan MessageHistory { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>Ended workflow executions, with their history.</summary>
+    public TimeSpan Executions { get; set; } = TimeSpan.FromDays(7);
+
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Contrail.Alarms;
+using Contrail.Archives;
 using Contrail.Auth;
 using Contrail.Bus;
 using Contrail.Destinations;
@@ -8,6 +10,8 @@ using Contrail.Observability;
 using Contrail.Queues;
 using Contrail.Storage;
 using Contrail.Storage.Sqlite;
+using Contrail.Workflows;
+using Contrail.Topics;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -31,21 +35,49 @@ public static class ContrailRuntimeExtensions
         services.AddSingleton(new ActivityListenerHandle(ContrailTelemetry.Listen()));
         services.AddSingleton(OpenStore);
         services.AddSingleton(new Declarations());
+        services.AddSingleton<DeliveryCounters>();
         services.AddSingleton<EventBus>();
-        services.AddSingleton(QueueTargets.Kind);
         services.AddSingleton<QueueRegistry>();
+        services.AddSingleton<TopicRegistry>();
+        services.AddSingleton<ArchiveRegistry>();
+        services.AddSingleton<ArchiveWriter>();
+        services.AddSingleton<AsyncTargetDelivery>();
+        services.AddSingleton<AlarmEvaluator>();
         services.AddSingleton<EventIngest>();
         services.AddSingleton(NativeEventFormat.Format);
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<Functions.FunctionRegistry>();
+        services.AddSingleton<StateMachineRegistry>();
+        services.AddSingleton<WorkflowRunner>();
+        services.AddSingleton<WorkflowService>();
+        services.AddSingleton(WorkflowTargets.Kind);
         services.AddOptions<QueueConsumerOptions>().Bind(configuration.GetSection("Queues"));
+        services.AddOptions<WorkflowOptions>().Bind(configuration.GetSection("Workflows"));
+        services.AddOptions<BusOptions>().Bind(configuration.GetSection("Bus"));
+        services.AddOptions<RuleOptions>().Bind(configuration.GetSection("Rules"));
+        services.AddOptions<ArchiveOptions>().Bind(configuration.GetSection("Archive"));
+        services.AddOptions<AlarmOptions>().Bind(configuration.GetSection("Alarms"));
+
+        // Extension points: a new target kind, subscription protocol or alarm metric source is one registration.
+        services.AddSingleton(sp => QueueTargets.Kind(sp.GetRequiredService<QueueRegistry>()));
+        services.AddSingleton(sp => TopicTargets.Kind(sp.GetRequiredService<TopicRegistry>()));
+        services.AddSingleton(sp => LogTargets.Kind(sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => QueueSubscriptions.Protocol(sp.GetRequiredService<QueueRegistry>()));
+        services.AddSingleton(sp => MetricSources.Queue(sp.GetRequiredService<DeliveryCounters>()));
+        services.AddSingleton(sp => MetricSources.RuleTarget(sp.GetRequiredService<DeliveryCounters>(), sp.GetRequiredService<EventBus>()));
+        services.AddQueueConsumer(sp => sp.GetRequiredService<AsyncTargetDelivery>().Consumer);
 
         // Order matters: start-up declarations run before consumers start; consumers stop before the store closes.
         services.AddHostedService<RuntimeStartup>();
         services.AddHostedService<QueueConsumerService>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkflowRunner>());
         services.AddHostedService<RetentionSweeper>();
         // After RuntimeStartup: destination runners read the queues it loaded.
         services.AddContrailDestinations();
+        services.AddHostedService(sp => sp.GetRequiredService<ArchiveWriter>());
+        services.AddHostedService<ReplayRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlarmEvaluator>());
+        services.AddHostedService<BusRefresher>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -85,6 +117,13 @@ public static class ContrailRuntimeExtensions
     public static IServiceCollection AddStateMachine(this IServiceCollection services, string name, string definition)
     {
         DeclarationsOf(services).StateMachines.Add((name, definition));
+        return services;
+    }
+
+    /// <summary>Declares an archive the application keeps (written at start-up; read-only through the API).</summary>
+    public static IServiceCollection AddArchive(this IServiceCollection services, string name, Archive archive)
+    {
+        DeclarationsOf(services).Archives.Add((name, archive));
         return services;
     }
 
@@ -128,8 +167,13 @@ public static class ContrailRuntimeExtensions
         app.MapOpenApi().RequireAuthorization(Scopes.Read);
         app.MapEvents();
         app.MapQueues();
+        app.MapWorkflows();
         app.MapDestinations();
         app.MapApiKeys();
+        app.MapRules();
+        app.MapTopics();
+        app.MapArchives();
+        app.MapAlarms();
         return app;
     }
 

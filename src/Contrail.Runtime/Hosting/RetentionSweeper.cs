@@ -8,12 +8,13 @@ namespace Contrail.Hosting;
 
 /// <summary>
 /// Removes what retention no longer keeps: old events, idempotency keys, change-feed entries and message
-/// history, and messages past their queue's retention. Deletes in small batches so the writer is never
+/// history, messages past their queue's retention, and ended workflow executions with their history. Deletes in small batches so the writer is never
 /// held for long.
 /// </summary>
 internal sealed class RetentionSweeper(Store store, IOptions<ContrailOptions> options, ILogger<RetentionSweeper> logger) : BackgroundService
 {
     private const int BatchSize = 5_000;
+    private const int ExecutionBatchSize = 200;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -44,12 +45,14 @@ internal sealed class RetentionSweeper(Store store, IOptions<ContrailOptions> op
         var history = await DrainAsync(w => w.MessageHistoryDeleteDoneBefore(Before(retention.MessageHistory), BatchSize), ct);
         // Delivered ids are remembered as long as idempotency keys; a duplicate enqueued after that would be sent again.
         var delivered = await DrainAsync(w => w.DestinationDeliveryDeleteBefore(Before(retention.IdempotencyKeys), BatchSize), ct);
-        if (events + keys + changes + expired + history + delivered > 0)
-            logger.LogInformation("Retention swept {Events} events, {Keys} idempotency keys, {Changes} changes, {Expired} expired messages, {History} history rows, {Delivered} delivery records",
-                events, keys, changes, expired, history, delivered);
+        // An execution's history can be many rows: fewer executions per transaction.
+        var executions = await DrainAsync(w => w.WorkflowExecutionDeleteStoppedBefore(Before(retention.Executions), ExecutionBatchSize), ct, ExecutionBatchSize);
+        if (events + keys + changes + expired + history + delivered + executions > 0)
+            logger.LogInformation("Retention swept {Events} events, {Keys} idempotency keys, {Changes} changes, {Expired} expired messages, {History} history rows, {Delivered} delivery records, {Executions} workflow executions",
+                events, keys, changes, expired, history, delivered, executions);
     }
 
-    private async Task<int> DrainAsync(Func<StoreWriter, int> deleteBatch, CancellationToken ct)
+    private async Task<int> DrainAsync(Func<StoreWriter, int> deleteBatch, CancellationToken ct, int batchSize = BatchSize)
     {
         var total = 0;
         int deleted;
@@ -58,7 +61,7 @@ internal sealed class RetentionSweeper(Store store, IOptions<ContrailOptions> op
             deleted = await store.WriteAsync(deleteBatch, ct: ct);
             total += deleted;
         }
-        while (deleted == BatchSize && !ct.IsCancellationRequested);
+        while (deleted == batchSize && !ct.IsCancellationRequested);
         return total;
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 namespace Contrail.Http;
 
 /// <summary>Reads a JSON request body with a size limit: 413 past the limit, 400 for malformed JSON, never 500.</summary>
-public static class JsonBody
+public static partial class JsonBody
 {
     public const long DefaultLimit = 1 << 20;
 
@@ -71,9 +71,32 @@ public static class JsonBody
             }
             catch (JsonException ex)
             {
-                var pointer = ex.Path is { Length: > 1 } path ? "/" + path[2..].Replace('.', '/') : "";
-                return (null, Problems.Validation(pointer, ex.Message.Split(" Path:")[0]));
+                var (pointer, detail) = Describe(ex);
+                return (null, Problems.Validation(pointer, detail));
             }
         }
     }
+
+    /// <summary>
+    /// Where a deserialisation failed, as a JSON pointer (<c>$.targets[0].id</c> becomes <c>/targets/0/id</c>),
+    /// and what is wrong, in words that name no .NET type.
+    /// </summary>
+    public static (string Pointer, string Detail) Describe(JsonException ex)
+    {
+        var pointer = new System.Text.StringBuilder();
+        foreach (System.Text.RegularExpressions.Match step in PathStep().Matches(ex.Path ?? ""))
+        {
+            var name = step.Groups["name"].Success ? step.Groups["name"].Value : step.Groups["quoted"].Success ? step.Groups["quoted"].Value : step.Groups["index"].Value;
+            pointer.Append('/').Append(name.Replace("~", "~0").Replace("/", "~1"));
+        }
+        var message = ex.Message.Split(" Path:")[0];
+        var missing = message.IndexOf("missing required properties including: ", StringComparison.Ordinal);
+        var detail = missing >= 0 ? "required: " + message[(missing + "missing required properties including: ".Length)..].TrimEnd('.')
+            : message.StartsWith("The JSON value could not be converted to", StringComparison.Ordinal) ? "has the wrong type for this field"
+            : message;
+        return (pointer.ToString(), detail);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\.(?<name>[^.\[]+)|\['(?<quoted>[^']*)'\]|\[(?<index>\d+)\]")]
+    private static partial System.Text.RegularExpressions.Regex PathStep();
 }

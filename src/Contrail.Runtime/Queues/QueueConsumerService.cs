@@ -1,3 +1,4 @@
+using Contrail.Observability;
 using Contrail.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,7 @@ internal sealed class QueueConsumerService(
     Store store,
     QueueRegistry queues,
     IOptions<QueueConsumerOptions> options,
+    DeliveryCounters counters,
     ILoggerFactory loggers) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -30,10 +32,40 @@ internal sealed class QueueConsumerService(
     {
         foreach (var registration in registrations)
         {
-            var consumer = new QueueConsumer(registration, store, queues, loggers.CreateLogger("Contrail.Queues." + registration.Queue), options.Value.PollInterval);
+            var consumer = new QueueConsumer(Counted(registration), store, queues, loggers.CreateLogger("Contrail.Queues." + registration.Queue), options.Value.PollInterval);
             _consumers.Add(Task.Run(() => consumer.RunAsync(_stopping.Token, _abortHandlers.Token), CancellationToken.None));
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>The registration with its handler counting outcomes, for alarms on a queue's errors and error rate.</summary>
+    private QueueConsumerRegistration Counted(QueueConsumerRegistration registration)
+    {
+        var counter = counters.For(DeliveryCounters.Queue, registration.Queue);
+        if (registration.TransactionalHandler is { } transactional)
+            return registration with
+            {
+                TransactionalHandler = (writer, message) =>
+                {
+                    try { transactional(writer, message); }
+                    catch { counter.Failed(); throw; }
+                    writer.AfterCommit(counter.Succeeded);
+                },
+            };
+        var handler = registration.Handler!;
+        return registration with
+        {
+            Handler = async (message, ct) =>
+            {
+                try { await handler(message, ct).ConfigureAwait(false); }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    counter.Failed();
+                    throw;
+                }
+                counter.Succeeded();
+            },
+        };
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -25,6 +25,12 @@ public sealed class QueueRegistry(Store store)
         return true;
     }
 
+    /// <summary>
+    /// Whether a queue exists, for deliveries inside a write transaction: the cache answers for known queues;
+    /// only a name it lacks costs a lookup, through the writer so that a queue created in the same transaction counts.
+    /// </summary>
+    public bool Exists(StoreReader reader, string name) => _queues.ContainsKey(name) || reader.QueueGet(name) is not null;
+
     public QueueAttributes Get(string name) =>
         TryGet(name, out var attributes) ? attributes : throw new InvalidOperationException($"Queue '{name}' does not exist");
 

@@ -14,6 +14,8 @@ public partial class StoreReader
     public List<StoredRule> RuleList(string after, int limit) => Query("RuleList", ReadRule, ("@after", after), ("@limit", limit));
 
     public List<StoredRule> RuleListAll() => Query("RuleListAll", ReadRule);
+
+    public List<StoredRule> RuleListByOrigin(string origin) => Query("RuleListByOrigin", ReadRule, ("@origin", origin));
 }
 
 public sealed partial class StoreWriter

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Contrail.Applications.FlightPulse;
 using Contrail.Auth;
+using Contrail.Bus;
 using Contrail.Hosting;
 using Contrail.Server;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -17,12 +18,18 @@ public static class ContrailCli
     private static readonly Option<string?> StorageOption = new("--storage") { Description = "Storage provider: sqlite (embedded, default) or postgres" };
     private static readonly Option<string?> ConnectionOption = new("--connection") { Description = "PostgreSQL connection string (with --storage postgres)" };
 
-    public static Task<int> RunAsync(string[] args)
+    /// <param name="args">The command line.</param>
+    /// <param name="configureServices">Extra registrations for the server (functions, state machines): how a host embeds Contrail.</param>
+    public static Task<int> RunAsync(string[] args, Action<IServiceCollection>? configureServices = null) =>
+        RunAsync(args, new InvocationConfiguration(), configureServices);
+
+    /// <summary>With the output and error writers of <paramref name="invocation"/> (tests read what a command prints).</summary>
+    public static Task<int> RunAsync(string[] args, InvocationConfiguration invocation, Action<IServiceCollection>? configureServices = null)
     {
         var root = new RootCommand("Contrail: a self-hosted event-driven platform for flight operations");
 
         var serve = new Command("serve", "Run the Contrail server") { UrlsOption, DataDirOption, StorageOption, ConnectionOption };
-        serve.SetAction((parse, ct) => ServeAsync(Flags(parse), demo: false, ct));
+        serve.SetAction((parse, ct) => ServeAsync(Flags(parse), demo: false, configureServices, ct));
         root.Subcommands.Add(serve);
 
         var demo = new Command("demo", "Run the server on the embedded default with demo data, and print where to look") { UrlsOption, DataDirOption, StorageOption, ConnectionOption };
@@ -30,14 +37,51 @@ public static class ContrailCli
         {
             var flags = Flags(parse);
             flags.TryAdd("DataDir", Path.Combine(ContrailOptions.DefaultDataDir(), "demo"));
-            return ServeAsync(flags, demo: true, ct);
+            return ServeAsync(flags, demo: true, configureServices, ct);
         });
         root.Subcommands.Add(demo);
+        root.Subcommands.Add(WorkflowCommands.Create());
         root.Subcommands.Add(KeysCommand.Build());
 
+        root.Subcommands.Add(RulesCommand());
         foreach (var command in FlightPulseCommands.Create([DataDirOption, StorageOption, ConnectionOption], OpenStore)) root.Subcommands.Add(command);
 
-        return root.Parse(args).InvokeAsync();
+        return root.Parse(args).InvokeAsync(invocation);
+    }
+
+    private static Command RulesCommand()
+    {
+        var pattern = new Option<string>("--pattern") { Description = "The event pattern: a JSON file, or the JSON itself", Required = true };
+        var @event = new Option<string>("--event") { Description = "The event: a JSON file, or the JSON itself", Required = true };
+        var test = new Command("test", "Whether an event pattern matches an event, offline, as POST /rules/test-pattern answers. "
+            + "Prints true or false and exits 0 on a match, 1 on none, 2 when the pattern or the event is not valid") { pattern, @event };
+        test.SetAction(parse => TestPattern(parse.GetValue(pattern)!, parse.GetValue(@event)!));
+        return new Command("rules", "Work with rules") { test };
+    }
+
+    private static int TestPattern(string patternArgument, string eventArgument)
+    {
+        var patternJson = JsonArgument(patternArgument, "--pattern");
+        var eventJson = JsonArgument(eventArgument, "--event");
+        if (patternJson is null || eventJson is null) return 2;
+        var result = PatternTester.Test(patternJson, eventJson, out var errors);
+        if (result is null)
+        {
+            foreach (var error in errors) Console.Error.WriteLine($"contrail: {error.Pointer}: {error.Detail}");
+            return 2;
+        }
+        Console.WriteLine(result.Value ? "true" : "false");
+        return result.Value ? 0 : 1;
+    }
+
+    /// <summary>An argument that is JSON itself (an object, or a string holding one) or the path of a file holding it.</summary>
+    private static string? JsonArgument(string argument, string option)
+    {
+        var trimmed = argument.TrimStart();
+        if (trimmed.StartsWith('{') || trimmed.StartsWith('"')) return argument;
+        if (File.Exists(argument)) return File.ReadAllText(argument);
+        Console.Error.WriteLine($"contrail: {option}: '{argument}' is neither JSON nor a file that exists");
+        return null;
     }
 
     private static Dictionary<string, string?> Flags(ParseResult parse)
@@ -68,9 +112,9 @@ public static class ContrailCli
         return ContrailRuntimeExtensions.OpenStore(options, TimeProvider.System, loggers.CreateLogger("Contrail.Storage"));
     }
 
-    private static async Task<int> ServeAsync(Dictionary<string, string?> flags, bool demo, CancellationToken ct)
+    private static async Task<int> ServeAsync(Dictionary<string, string?> flags, bool demo, Action<IServiceCollection>? configureServices, CancellationToken ct)
     {
-        await using var app = ContrailServer.Build(flags);
+        await using var app = ContrailServer.Build(flags, configureServices);
         try
         {
             await app.StartAsync(ct);

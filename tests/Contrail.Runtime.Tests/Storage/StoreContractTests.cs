@@ -9,7 +9,7 @@ namespace Contrail.Tests.Storage;
 /// The storage contract, behaviour by behaviour. Every provider runs these same cases against a real
 /// database (one subclass per provider).
 /// </summary>
-public abstract class StoreContractTests : IAsyncLifetime
+public abstract partial class StoreContractTests : IAsyncLifetime
 {
     protected ManualTime Time { get; } = new(new DateTimeOffset(2025, 1, 15, 8, 0, 0, TimeSpan.Zero));
     protected Store Store { get; private set; } = null!;

@@ -22,6 +22,13 @@ public sealed class AuthTests : IAsyncLifetime
     [InlineData("POST", "/api-keys")]
     [InlineData("DELETE", "/api-keys/key_x")]
     [InlineData("POST", "/gateway/events")]
+    [InlineData("GET", "/rules")]
+    [InlineData("POST", "/rules/test-pattern")]
+    [InlineData("GET", "/topics")]
+    [InlineData("POST", "/topics/t/messages")]
+    [InlineData("GET", "/archives")]
+    [InlineData("POST", "/replays")]
+    [InlineData("GET", "/alarms")]
     public async Task Routes_without_a_key_answer_401_problem(string method, string path)
     {
         using var client = _server.CreateClient(apiKey: null);
@@ -76,6 +83,20 @@ public sealed class AuthTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
         using (var get = await producer.GetAsync("/flights"))
             await get.ProblemAsync(HttpStatusCode.Forbidden);
+
+        // Bus configuration needs admin; reading it needs read; publishing to a topic needs ingest.
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/rules")).StatusCode);
+        foreach (var (method, path) in new[] { ("PUT", "/rules/r"), ("DELETE", "/rules/r"), ("PUT", "/topics/t"), ("POST", "/topics/t/subscriptions"),
+                     ("PUT", "/archives/a"), ("POST", "/replays"), ("POST", "/replays/r/cancel"), ("PUT", "/alarms/a"), ("DELETE", "/alarms/a") })
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+            using var response = await reader.SendAsync(request);
+            await response.ProblemAsync(HttpStatusCode.Forbidden);
+        }
+        using (var publish = await reader.PostJsonAsync("/topics/t/messages", """{"message":"m"}"""))
+            await publish.ProblemAsync(HttpStatusCode.Forbidden);
+        using (var rules = await producer.GetAsync("/rules"))
+            await rules.ProblemAsync(HttpStatusCode.Forbidden);
     }
 
     [Fact]

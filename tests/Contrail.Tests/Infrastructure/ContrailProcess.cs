@@ -34,10 +34,16 @@ public sealed partial class ContrailProcess : IAsyncDisposable
     /// <summary>The built Contrail.dll, copied next to the tests by the project reference.</summary>
     public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "Contrail.dll");
 
-    public static ContrailProcess Launch(string dataDir, string apiKey, params string[] extraArgs) =>
-        Launch(dataDir, apiKey, new Dictionary<string, string>(), extraArgs);
+    /// <summary>Contrail.TestHost.dll: the same command line and server with the test functions and state machines it registers.</summary>
+    public static string TestHostPath => Path.Combine(AppContext.BaseDirectory, "Contrail.TestHost.dll");
 
-    public static ContrailProcess Launch(string dataDir, string apiKey, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
+    public static ContrailProcess Launch(string dataDir, string apiKey, params string[] extraArgs) =>
+        LaunchExecutable(ExecutablePath, dataDir, apiKey, new Dictionary<string, string>(), extraArgs);
+
+    public static ContrailProcess Launch(string dataDir, string apiKey, IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        LaunchExecutable(ExecutablePath, dataDir, apiKey, environment, extraArgs);
+
+    public static ContrailProcess LaunchExecutable(string executable, string dataDir, string apiKey, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -46,7 +52,7 @@ public sealed partial class ContrailProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        foreach (var arg in (string[])["exec", ExecutablePath, "serve", "--urls", "http://127.0.0.1:0", "--data-dir", dataDir, .. extraArgs])
+        foreach (var arg in (string[])["exec", executable, "serve", "--urls", "http://127.0.0.1:0", "--data-dir", dataDir, .. extraArgs])
             start.ArgumentList.Add(arg);
         start.Environment["CONTRAIL_API_KEY"] = apiKey;
         start.Environment["CONTRAIL__LOGGING__LOGLEVEL__DEFAULT"] = "Warning";
@@ -60,11 +66,17 @@ public sealed partial class ContrailProcess : IAsyncDisposable
     }
 
     public static Task<ContrailProcess> StartAsync(string dataDir, string apiKey, params string[] extraArgs) =>
-        StartAsync(dataDir, apiKey, new Dictionary<string, string>(), extraArgs);
+        StartExecutableAsync(ExecutablePath, dataDir, apiKey, new Dictionary<string, string>(), extraArgs);
 
-    public static async Task<ContrailProcess> StartAsync(string dataDir, string apiKey, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
+    public static Task<ContrailProcess> StartAsync(string dataDir, string apiKey, IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        StartExecutableAsync(ExecutablePath, dataDir, apiKey, environment, extraArgs);
+
+    public static Task<ContrailProcess> StartExecutableAsync(string executable, string dataDir, string apiKey, params string[] extraArgs) =>
+        StartExecutableAsync(executable, dataDir, apiKey, new Dictionary<string, string>(), extraArgs);
+
+    public static async Task<ContrailProcess> StartExecutableAsync(string executable, string dataDir, string apiKey, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
-        var contrail = Launch(dataDir, apiKey, environment, extraArgs);
+        var contrail = LaunchExecutable(executable, dataDir, apiKey, environment, extraArgs);
         try
         {
             contrail.Url = await contrail._listening.Task.WaitAsync(TimeSpan.FromSeconds(60));

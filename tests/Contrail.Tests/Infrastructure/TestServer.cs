@@ -48,7 +48,17 @@ public sealed class TestServer : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) flags[key] = value;
         var app = ContrailServer.Build(flags, services);
-        await app.StartAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await app.StartAsync(TestContext.Current.CancellationToken);
+        }
+        catch
+        {
+            // Release the store and the data directory's lock, so a test can start again on it.
+            await app.DisposeAsync();
+            if (ownsDataDir) TempDirectory.Delete(dataDir);
+            throw;
+        }
         return new TestServer(app, dataDir, apiKey, ownsDataDir);
     }
 

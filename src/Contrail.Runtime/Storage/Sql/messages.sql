@@ -6,7 +6,7 @@ ON CONFLICT DO NOTHING;
 -- name: MessageMoveExhaustedToDlq
 UPDATE messages
 SET queue = @dlq, source_queue = queue, receive_count = 0, first_received_at = NULL, visible_at = @now, owner = NULL
-WHERE queue = @queue AND state = 0 AND visible_at <= @now AND receive_count >= @max_receive_count;
+WHERE queue = @queue AND state = 0 AND receive_count > 0 AND receive_count >= @max_receive_count AND visible_at <= @now;
 
 -- name: MessageReceiveMany
 UPDATE messages

@@ -13,3 +13,6 @@ SELECT name, definition, origin, created_at, updated_at FROM rules ORDER BY name
 
 -- name: RuleDelete
 DELETE FROM rules WHERE name = @name;
+
+-- name: RuleListByOrigin
+SELECT name, definition, origin, created_at, updated_at FROM rules WHERE origin = @origin ORDER BY name;

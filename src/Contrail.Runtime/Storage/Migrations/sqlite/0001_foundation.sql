@@ -54,6 +54,8 @@ CREATE TABLE messages (
     last_error         TEXT
 );
 CREATE INDEX messages_available ON messages (queue, visible_at, id) WHERE state = 0;
+-- Messages received at least once and not done: the dead-letter sweep looks here, not at the whole backlog.
+CREATE INDEX messages_received ON messages (queue, receive_count) WHERE state = 0 AND receive_count > 0;
 CREATE INDEX messages_event ON messages (event_id) WHERE event_id IS NOT NULL;
 CREATE INDEX messages_done_at ON messages (done_at) WHERE state <> 0;
 CREATE UNIQUE INDEX messages_dedup ON messages (queue, dedup_key) WHERE dedup_key IS NOT NULL;

@@ -11,8 +11,11 @@ public sealed class OperationsTests
     {
         await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Storage:WriteQueueCapacity"] = "1" });
         using var gate = new ManualResetEventSlim();
-        // Hold the single writer, then fill the one waiting place.
-        var blocker = server.Store.WriteAsync(_ => { gate.Wait(TimeSpan.FromSeconds(30)); return 0; });
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Hold the single writer, then fill the one waiting place. Only once the writer is inside the blocker:
+        // a writer that had not yet dequeued it would take both into one group commit and leave the place free.
+        var blocker = server.Store.WriteAsync(_ => { holding.TrySetResult(); gate.Wait(TimeSpan.FromSeconds(30)); return 0; });
+        await holding.Task.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
         var waiting = server.Store.WriteAsync(_ => 0);
         try
         {
